@@ -1,0 +1,257 @@
+"""The Ada-Segment weight controller (Eqs. 1, 2 and 6). Pure PyTorch.
+
+The runner drives it at every checkpoint t = 1..T (Algorithm 1)::
+
+    lam = ctrl.weights(l_best, l_ref)                    # Eq. 1
+    samples = ctrl.sample(lam, m, checkpoint=t)          # Eq. 2
+    valid = ctrl.is_valid(samples)   # invalid members are not trained
+    ...train the valid members, evaluate v...
+    r = ada_segment_rewards(v, v_best_prev, t, T, valid)  # Eqs. 3-5
+    ctrl.update(l_best, l_ref, samples, r)               # Eq. 6
+    ctrl.snapshot()                                      # pi^t
+    ctrl.record_best_weights(samples[best])              # for mode 'final'
+
+Choices the paper leaves open:
+
+1. pi is an MLP ``n -> 16 -> 16 -> n``, ReLU after the first two layers and
+   a linear output (lambda may become negative), float64 throughout.
+2. Init: weights ~ Normal(1 / in_features, ``init_std`` = 0.01), biases 0,
+   drawn from a private generator seeded by ``seed``.
+3. State normalisation: pi sees ``x = l / l_ref`` (``l_ref`` = the initial
+   loss l^1 of the same run) and ``lambda = pi(x) / x``: Eq. 1 with a
+   policy ``pi'(l) = l_ref * pi(l / l_ref)``. With the paper's init a layer
+   outputs the mean of its input, so on raw losses (which span orders of
+   magnitude) lambda^1 would be far from 1; normalised, lambda^1 ~= 1 (the
+   Baseline) and the state is scale-free across datasets (transfer).
+4. Losses must be finite; a loss or ``l_ref`` entry <= 0 is clamped to
+   ``min_loss`` (1e-8) before dividing, so lambda is always finite.
+5. Eq. 2 draws ``N(lambda, sigma^2 I)`` from a generator seeded with
+   ``seed * 1_000_003 + checkpoint``: every process gets the same samples.
+   A sample with any negative entry is invalid (reward -1, not trained).
+6. Eq. 6: one Adam step (L2 ``weight_decay`` of torch.optim.Adam) on
+   ``-J``, ``J = mean_j r_j log s(lam_hat_j; pi(x) / x, sigma)``, x held
+   constant, sigma fixed; invalid members' -1 rewards are included.
+7. ``snapshot()`` after the update at checkpoint t stores pi^t.
+"""
+import copy
+import math
+from typing import Any, Dict, List, Optional, Sequence
+
+import torch
+from torch import Tensor
+
+from .policy import ArrayLike, PolicyNetwork, as_vector, normalise_losses
+
+_HPARAMS = ('num_losses', 'hidden', 'sigma', 'lr', 'weight_decay', 'init_std',
+            'seed', 'min_loss')
+
+
+class WeightController:
+    """The policy pi, its Eq. 2 sampler and its REINFORCE update (Eq. 6).
+
+    Args:
+        loss_names (Sequence[str]): Names of the n losses, in the order of
+            every loss / weight vector; saved to refuse a foreign file.
+        hidden (int): Hidden width of pi. Defaults to 16.
+        sigma (float): Sampling std of Eq. 2, > 0. Defaults to 0.2.
+        lr (float): Adam learning rate. Defaults to 5e-2.
+        weight_decay (float): Adam (L2) weight decay. Defaults to 5e-4.
+        init_std (float): Std of the weight init. Defaults to 0.01.
+        seed (int): Seed of the init and of the samples. Defaults to 0.
+        min_loss (float): Floor of losses before dividing. Defaults to 1e-8.
+    """
+
+    def __init__(self,
+                 loss_names: Sequence[str],
+                 hidden: int = 16,
+                 sigma: float = 0.2,
+                 lr: float = 5e-2,
+                 weight_decay: float = 5e-4,
+                 init_std: float = 0.01,
+                 seed: int = 0,
+                 min_loss: float = 1e-8) -> None:
+        if not sigma > 0:
+            raise ValueError(f'`sigma` must be > 0, got {sigma}')
+        if not min_loss > 0:
+            raise ValueError(f'`min_loss` must be > 0, got {min_loss}')
+        self.loss_names = [str(name) for name in loss_names]
+        self.hparams = dict(num_losses=len(self.loss_names),
+                            hidden=int(hidden),
+                            sigma=float(sigma),
+                            lr=float(lr),
+                            weight_decay=float(weight_decay),
+                            init_std=float(init_std),
+                            seed=int(seed),
+                            min_loss=float(min_loss))
+        self.num_losses, self.sigma = len(self.loss_names), float(sigma)
+        self.seed, self.min_loss = int(seed), float(min_loss)
+        self.policy = PolicyNetwork(self.num_losses, hidden, init_std, seed)
+        self.optimizer = torch.optim.Adam(self.policy.parameters(),
+                                          lr=lr,
+                                          weight_decay=weight_decay)
+        self._snapshots: List[Dict[str, Tensor]] = []
+        self.best_weights: Optional[Tensor] = None
+
+    @classmethod
+    def from_state_dict(cls, state: Dict[str, Any]) -> 'WeightController':
+        """Build a controller from :meth:`state_dict` (hparams included)."""
+        hparams = {
+            k: v
+            for k, v in state['hparams'].items() if k != 'num_losses'
+        }
+        controller = cls(state['loss_names'], **hparams)
+        controller.load_state_dict(state)
+        return controller
+
+    def state(self, losses: ArrayLike, l_ref: ArrayLike) -> Tensor:
+        """The normalised state ``x = l / l_ref`` (see choices 3 and 4)."""
+        as_vector(losses, 'losses', self.num_losses)
+        return normalise_losses(losses, l_ref, self.min_loss)
+
+    @torch.no_grad()
+    def weights(self, losses: ArrayLike, l_ref: ArrayLike) -> Tensor:
+        """Eq. 1: lambda^{t+1} from the loss l^t, shape (n, ), float64."""
+        return self.policy.weights(self.state(losses, l_ref))
+
+    def sample(self, lam: ArrayLike, num_samples: int,
+               checkpoint: int) -> Tensor:
+        """Eq. 2: m candidates ~ N(lam, sigma^2 I), shape (m, n), float64.
+
+        Drawn from a private generator seeded with
+        ``seed * 1_000_003 + checkpoint``: the samples depend only on
+        (seed, checkpoint, lam, num_samples), not on the global RNG, so
+        every process that calls this with the same arguments gets them.
+
+        Args:
+            lam (Tensor | Sequence[float]): The mean lambda^{t+1}, (n, ).
+            num_samples (int): m, the population size.
+            checkpoint (int): t, 1-based.
+
+        Returns:
+            Tensor: The candidates lam_hat, shape (m, n), float64.
+        """
+        lam = as_vector(lam, 'lam', self.num_losses)
+        if num_samples < 1:
+            raise ValueError(f'`num_samples` must be >= 1, got {num_samples}')
+        gen = torch.Generator().manual_seed(self.seed * 1_000_003 +
+                                            int(checkpoint))
+        noise = torch.randn((num_samples, self.num_losses),
+                            generator=gen,
+                            dtype=torch.float64)
+        return lam + self.sigma * noise
+
+    @staticmethod
+    def is_valid(samples: Tensor) -> Tensor:
+        """Bool mask (m, ): False if any entry of a sample is negative (< 0).
+
+        Invalid members are not trained (by the runner) and get reward -1.
+        """
+        return (torch.as_tensor(samples) >= 0).all(dim=-1)
+
+    def log_density(self, losses: ArrayLike, l_ref: ArrayLike,
+                    samples: Tensor) -> Tensor:
+        """log s(lam_hat_j; pi(x) / x, sigma) per sample, differentiable.
+
+        Args:
+            losses (Tensor | Sequence[float]): l^t (held constant).
+            l_ref (Tensor | Sequence[float]): The reference loss l^1.
+            samples (Tensor): The candidates lam_hat, shape (m, n).
+
+        Returns:
+            Tensor: Shape (m, ), summed over the n independent losses.
+        """
+        mu = self.policy.weights(self.state(losses, l_ref))
+        samples = torch.as_tensor(samples, dtype=torch.float64)
+        z = (samples - mu) / self.sigma
+        log_norm = math.log(self.sigma) + 0.5 * math.log(2 * math.pi)
+        return (-0.5 * z.pow(2) - log_norm).sum(dim=-1)
+
+    def update(self, losses: ArrayLike, l_ref: ArrayLike, samples: Tensor,
+               rewards: ArrayLike) -> Dict[str, float]:
+        """Eq. 6: one Adam step maximising ``J = mean_j r_j log s_j``.
+
+        ``s_j = prod_i N(lam_hat_ji; mu_i, sigma)`` with ``mu = pi(x) / x``;
+        the state x is held constant (no gradient through it) and sigma is
+        fixed (not learned). The step minimises -J with torch.optim.Adam,
+        whose ``weight_decay`` is an L2 term added to the gradient.
+
+        Args:
+            losses (Tensor | Sequence[float]): l^t the samples came from.
+            l_ref (Tensor | Sequence[float]): The reference loss l^1.
+            samples (Tensor): The candidates lam_hat, shape (m, n).
+            rewards (Tensor | Sequence[float]): r, shape (m, ); -1 for
+                invalid members (included in the mean).
+
+        Returns:
+            dict: ``objective`` (J before the step), ``grad_norm`` (of -J,
+            before weight decay) and ``mean_reward``.
+        """
+        rewards = as_vector(rewards, 'rewards', len(samples))
+        objective = (rewards * self.log_density(losses, l_ref, samples)).mean()
+        self.optimizer.zero_grad()
+        (-objective).backward()
+        grads = [p.grad.reshape(-1) for p in self.policy.parameters()]
+        grad_norm = float(torch.cat(grads).norm())
+        self.optimizer.step()
+        return dict(objective=float(objective.detach()),
+                    grad_norm=grad_norm,
+                    mean_reward=float(rewards.mean()))
+
+    def snapshot(self) -> int:
+        """Store a copy of pi as pi^t; returns t (1-based)."""
+        self._snapshots.append(copy.deepcopy(self.policy.state_dict()))
+        return len(self._snapshots)
+
+    @property
+    def policies(self) -> List[Dict[str, Tensor]]:
+        """The snapshots [pi^1, ..., pi^t] (state dicts of pi)."""
+        return self._snapshots
+
+    def record_best_weights(self, weights: ArrayLike) -> None:
+        """Store the weights the best member trained with (for 'final')."""
+        self.best_weights = as_vector(weights, 'weights', self.num_losses)
+
+    def state_dict(self) -> Dict[str, Any]:
+        """Everything needed to resume exactly.
+
+        Keys: ``loss_names``, ``hparams`` (num_losses, hidden, sigma, lr,
+        weight_decay, init_std, seed, min_loss), ``policy``, ``optimizer``
+        (Adam's state), ``snapshots`` (pi^1..pi^t) and, once recorded,
+        ``best_weights``. Only tensors, containers and scalars (Adam's own
+        state adds a tuple and None): loadable with
+        ``torch.load(weights_only=True)``.
+        """
+        state = dict(loss_names=list(self.loss_names),
+                     hparams=dict(self.hparams),
+                     policy=copy.deepcopy(self.policy.state_dict()),
+                     optimizer=copy.deepcopy(self.optimizer.state_dict()),
+                     snapshots=copy.deepcopy(self._snapshots))
+        if self.best_weights is not None:
+            state['best_weights'] = self.best_weights.clone()
+        return state
+
+    def load_state_dict(self, state: Dict[str, Any]) -> None:
+        """Restore :meth:`state_dict`.
+
+        Raises:
+            ValueError: If the state was made for other ``loss_names`` (both
+                lists are named) or with other hyper-parameters.
+        """
+        if list(state['loss_names']) != self.loss_names:
+            raise ValueError(
+                'The controller state was made for the losses '
+                f'{list(state["loss_names"])}, this controller has '
+                f'{self.loss_names}')
+        saved = state['hparams']
+        diff = {
+            k: (saved.get(k), self.hparams[k])
+            for k in _HPARAMS if saved.get(k) != self.hparams[k]
+        }
+        if diff:
+            raise ValueError('Hyper-parameters differ (saved, current): '
+                             f'{diff}')
+        self.policy.load_state_dict(state['policy'])
+        self.optimizer.load_state_dict(state['optimizer'])
+        self._snapshots = copy.deepcopy(list(state['snapshots']))
+        best = state.get('best_weights')
+        self.best_weights = None if best is None else best.clone()

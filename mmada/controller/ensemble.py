@@ -1,0 +1,164 @@
+"""Policy transfer: the policy ensemble (Eq. 7) and the Table 2 modes.
+
+Epochs are 1-based: the transfer run's training interval e uses
+lambda^{e+1}, computed from its loss l^e (l^1 = the transfer run's own
+pseudo-epoch loss, also its ``l_ref``). E (epochs) need not equal T
+(checkpoints): e * T / E is a float. Pure PyTorch.
+"""
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+import torch
+from torch import Tensor
+
+from .policy import ArrayLike, PolicyNetwork, as_vector, normalise_losses
+
+PolicyLike = Union[PolicyNetwork, Dict[str, Tensor]]
+MODES = ('comb-dy', 'single-dy', 'pred', 'final')
+
+
+def _as_network(policy: PolicyLike) -> PolicyNetwork:
+    if isinstance(policy, PolicyNetwork):
+        return policy
+    return PolicyNetwork.from_state_dict(policy)
+
+
+def _check_epoch(epoch: int, num_epochs: int) -> None:
+    if not 1 <= epoch <= num_epochs:
+        raise ValueError(f'`epoch` must be in [1, num_epochs={num_epochs}], '
+                         f'got {epoch}')
+
+
+def ensemble_coefficients(num_checkpoints: int,
+                          epoch: int,
+                          num_epochs: int,
+                          gamma: float = 0.9) -> List[float]:
+    """Unnormalised Eq. 7 weights ``gamma ** |e * T / E - t|``, t = 1..T."""
+    _check_epoch(epoch, num_epochs)
+    if not gamma > 0:
+        raise ValueError(f'`gamma` must be > 0, got {gamma}')
+    pos = epoch * num_checkpoints / num_epochs
+    return [gamma**abs(pos - t) for t in range(1, num_checkpoints + 1)]
+
+
+@torch.no_grad()
+def ensemble_weights(policies: Sequence[PolicyLike],
+                     losses: ArrayLike,
+                     l_ref: ArrayLike,
+                     epoch: int,
+                     num_epochs: int,
+                     gamma: float = 0.9,
+                     min_loss: float = 1e-8) -> Tensor:
+    """Eq. 7: ``lambda^{e+1} = (1/Z) sum_t gamma^|eT/E - t| pi^t(x) / x``.
+
+    Args:
+        policies (Sequence[PolicyNetwork | dict]): [pi^1, ..., pi^T], as
+            networks or state dicts (``WeightController.policies``).
+        losses (Tensor | Sequence[float]): l^e of the transfer run.
+        l_ref (Tensor | Sequence[float]): l^1 of the transfer run.
+        epoch (int): e, 1-based.
+        num_epochs (int): E.
+        gamma (float): Discount factor. Defaults to 0.9.
+        min_loss (float): Floor of losses (see ``normalise_losses``).
+            Defaults to 1e-8.
+
+    Returns:
+        Tensor: lambda^{e+1}, float64, shape (n, ).
+    """
+    if not policies:
+        raise ValueError('`policies` is empty: no snapshot pi^t was saved')
+    coefs = ensemble_coefficients(len(policies), epoch, num_epochs, gamma)
+    x = normalise_losses(losses, l_ref, min_loss)
+    lam = sum(c * _as_network(p).weights(x) for c, p in zip(coefs, policies))
+    return lam / sum(coefs)
+
+
+class PolicyEnsemble:
+    """Loss weights of a transfer run from a trained controller's file.
+
+    Modes (paper, Table 2): ``'comb-dy'`` Eq. 7 over pi^1..pi^T (default);
+    ``'single-dy'`` pi^T alone at every interval; ``'pred'`` static, pi^T
+    evaluated once at the initial state l^1, i.e. x = ones; ``'final'``
+    static, lambda_best^T (the weights the best member trained with in the
+    last exploration interval, ``best_weights`` in the file).
+
+    Args:
+        policies (Sequence[PolicyNetwork | dict]): [pi^1, ..., pi^T].
+        mode (str): One of ``MODES``. Defaults to 'comb-dy'.
+        gamma (float): Discount factor of Eq. 7. Defaults to 0.9.
+        best_weights (Tensor, optional): lambda_best^T, needed by 'final'.
+        min_loss (float): Floor of losses. Defaults to 1e-8.
+    """
+
+    def __init__(self,
+                 policies: Sequence[PolicyLike],
+                 mode: str = 'comb-dy',
+                 gamma: float = 0.9,
+                 best_weights: Optional[ArrayLike] = None,
+                 min_loss: float = 1e-8) -> None:
+        if mode not in MODES:
+            raise ValueError(f'`mode` must be one of {MODES}, got {mode!r}')
+        if not policies:
+            raise ValueError('`policies` is empty: no snapshot pi^t was saved')
+        if mode == 'final' and best_weights is None:
+            raise ValueError("mode 'final' needs `best_weights` (lambda_best"
+                             '^T), absent from the controller state')
+        self.mode, self.gamma, self.min_loss = mode, gamma, min_loss
+        self.policies = [_as_network(p) for p in policies]
+        last = self.policies[-1]
+        ones = torch.ones(last.fc1.in_features, dtype=torch.float64)
+        with torch.no_grad():
+            self._static = dict(pred=last.weights(ones))
+        if best_weights is not None:
+            self._static['final'] = as_vector(best_weights, 'best_weights')
+
+    @classmethod
+    def from_state_dict(
+            cls,
+            state: Dict[str, Any],
+            mode: str = 'comb-dy',
+            gamma: float = 0.9,
+            loss_names: Optional[Sequence[str]] = None) -> 'PolicyEnsemble':
+        """Build from ``WeightController.state_dict()`` (a saved file).
+
+        Args:
+            state (dict): The controller state.
+            mode (str): See the class docstring. Defaults to 'comb-dy'.
+            gamma (float): Discount factor. Defaults to 0.9.
+            loss_names (Sequence[str], optional): If given, the losses of the
+                transfer model; must equal the file's ``loss_names``.
+        """
+        if loss_names is not None and list(loss_names) != list(
+                state['loss_names']):
+            raise ValueError(
+                f'The controller state was made for the losses '
+                f'{list(state["loss_names"])}, got {list(loss_names)}')
+        return cls(state['snapshots'], mode, gamma, state.get('best_weights'),
+                   state['hparams']['min_loss'])
+
+    @property
+    def is_dynamic(self) -> bool:
+        """Whether the weights depend on the losses (not 'pred'/'final')."""
+        return self.mode in ('comb-dy', 'single-dy')
+
+    @torch.no_grad()
+    def weights(self, losses: Optional[ArrayLike], l_ref: Optional[ArrayLike],
+                epoch: int, num_epochs: int) -> Tensor:
+        """lambda^{e+1} for interval e (losses unused by static modes).
+
+        Args:
+            losses (Tensor | Sequence[float], optional): l^e.
+            l_ref (Tensor | Sequence[float], optional): l^1.
+            epoch (int): e, 1-based.
+            num_epochs (int): E.
+
+        Returns:
+            Tensor: lambda^{e+1}, float64, shape (n, ).
+        """
+        _check_epoch(epoch, num_epochs)
+        if self.mode == 'comb-dy':
+            return ensemble_weights(self.policies, losses, l_ref, epoch,
+                                    num_epochs, self.gamma, self.min_loss)
+        if self.mode == 'single-dy':
+            x = normalise_losses(losses, l_ref, self.min_loss)
+            return self.policies[-1].weights(x)
+        return self._static[self.mode].clone()

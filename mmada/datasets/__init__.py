@@ -1,0 +1,19 @@
+"""Datasets: the synthetic panoptic generator, proxy splits, name-ordered
+panoptic datasets and the ``panoptic_data`` config key."""
+from .panoptic import (NameOrderedCOCOPanoptic, PanopticDataset,
+                       StrictLoadPanopticAnnotations,
+                       resolve_panoptic_metainfo)
+from .panoptic_data import apply_panoptic_data, check_num_classes
+from .proxy_split import (default_proxy_paths, load_panoptic_json,
+                          make_proxy_split, read_categories)
+from .synthetic import (STUFF_CLASSES, THING_CLASSES, dataset_summary,
+                        ensure_synthetic_panoptic, generate_synthetic_panoptic)
+
+__all__ = [
+    'NameOrderedCOCOPanoptic', 'PanopticDataset',
+    'StrictLoadPanopticAnnotations', 'resolve_panoptic_metainfo',
+    'apply_panoptic_data', 'check_num_classes', 'make_proxy_split',
+    'default_proxy_paths', 'load_panoptic_json', 'read_categories',
+    'generate_synthetic_panoptic', 'ensure_synthetic_panoptic',
+    'dataset_summary', 'THING_CLASSES', 'STUFF_CLASSES'
+]

@@ -1,0 +1,683 @@
+"""A deterministic synthetic panoptic dataset in COCO panoptic format.
+
+The built-in default dataset: no download, ~600 images of ~128 px made in a
+few seconds on one core, and hard enough that the loss weighting matters.
+
+What makes it hard (yet learnable):
+
+- things (8 classes) are told apart by SHAPE plus a class-specific texture
+  (stripes, checker, dots, rings, ... at a class-specific frequency); their
+  colour is random and close to the local background (intensity delta 20-60
+  at ``difficulty=1``); sizes are log-uniform in [6, 45] px (many small);
+  they overlap (drawn in order: a later instance occludes an earlier one, the
+  segment is the visible part, an instance whose visible area would fall
+  below ``min_visible_area`` is rejected) and are cut by the image border;
+- stuff (5 classes) are 2-3 irregular bands (wavy, random-walk boundaries) or
+  blobs per image, each class with its own texture statistics (gradient +
+  clouds, vertical blades, ripples, bricks, speckle); their colours are
+  jittered per image so that colour alone is ambiguous;
+- the image gets a light gradient, a slight blur, Gaussian noise and JPEG.
+
+Every pixel belongs to a stuff segment or to a thing (no void). Category ids
+are NOT contiguous and the JSON lists things first, so the files also work
+with plain mmdet. Segment ids encode ``R = instance number, G = category id``
+(``id = R + 256 * G``).
+
+Layout written under ``root``::
+
+    train/000000000001.jpg ...            val/000001000001.jpg ...
+    annotations/panoptic_train.json       annotations/panoptic_train/*.png
+    annotations/panoptic_val.json         annotations/panoptic_val/*.png
+    annotations/panoptic_proxy_train.json annotations/panoptic_proxy_val.json
+
+The proxy files split the train images (same image and PNG folders). Every
+JSON carries ``info.generator_args`` and ``info.version``.
+
+Determinism: each image draws from its own ``numpy.random.default_rng``
+seeded by ``(seed, split, index)``; same arguments give byte-identical JSON
+and PNG files (JPEGs too, on the same machine and OpenCV build).
+"""
+import inspect
+import json
+import math
+import os
+import os.path as osp
+import shutil
+import uuid
+from collections import Counter
+from typing import Dict, List, Tuple
+
+import cv2
+import numpy as np
+
+from .proxy_split import make_proxy_split
+
+#: Bump when the generated data changes (``ensure_synthetic_panoptic``
+#: refuses to reuse a dataset made by another version).
+GENERATOR_VERSION = 1
+#: Image ids of the val split start here, so changing ``num_train`` does not
+#: rename the val images.
+VAL_ID_OFFSET = 1_000_000
+
+# (id, name, color); ids are deliberately not contiguous, things first.
+THING_CATEGORIES = (
+    (2, 'circle', (220, 20, 60)),
+    (5, 'square', (0, 0, 230)),
+    (11, 'triangle', (250, 170, 30)),
+    (17, 'diamond', (0, 160, 90)),
+    (23, 'cross', (160, 40, 200)),
+    (31, 'ring', (0, 200, 220)),
+    (38, 'star', (255, 100, 180)),
+    (44, 'crescent', (120, 90, 20)),
+)
+STUFF_CATEGORIES = (
+    (101, 'sky', (70, 130, 180)),
+    (107, 'grass', (107, 142, 35)),
+    (113, 'water', (0, 90, 140)),
+    (127, 'wall', (150, 100, 90)),
+    (139, 'sand', (210, 190, 140)),
+)
+THING_CLASSES = tuple(name for _, name, _ in THING_CATEGORIES)
+STUFF_CLASSES = tuple(name for _, name, _ in STUFF_CATEGORIES)
+
+# Mean RGB colour of each stuff class; per image each channel is jittered by
+# N(0, 32) plus a shared brightness shift, so the classes overlap in colour.
+_STUFF_MEAN_RGB = np.array(
+    [(140, 160, 185), (110, 135, 90), (90, 120, 145), (150, 120, 105),
+     (170, 155, 125)],
+    dtype=np.float32)
+_SPLIT_CODES = {'train': 0, 'val': 1}
+
+
+def _lerp(easy: float, hard: float, difficulty: float) -> float:
+    return easy + (hard - easy) * difficulty
+
+
+# ---------------------------------------------------------------------------
+# stuff
+
+
+def _smooth_noise(rng: np.random.Generator, h: int, w: int,
+                  scale: float) -> np.ndarray:
+    """Zero-mean, unit-std noise with features of about ``scale`` px."""
+    gh = max(2, int(round(h / scale)) + 2)
+    gw = max(2, int(round(w / scale)) + 2)
+    grid = rng.standard_normal((gh, gw)).astype(np.float32)
+    field = cv2.resize(grid, (w, h), interpolation=cv2.INTER_CUBIC)
+    return (field - field.mean()) / (field.std() + 1e-6)
+
+
+def _normalise(t: np.ndarray) -> np.ndarray:
+    return (t - t.mean()) / (t.std() + 1e-6)
+
+
+def _stuff_texture(cls: int, rng: np.random.Generator, h: int,
+                   w: int) -> Tuple[np.ndarray, float]:
+    """A zero-mean texture of stuff class ``cls`` and its amplitude."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    if cls == 0:  # sky: vertical gradient and soft clouds
+        t = (yy / h - 0.5) * rng.uniform(1.0, 2.0) + 0.6 * _smooth_noise(
+            rng, h, w, rng.uniform(18, 32))
+        return t, rng.uniform(10, 16)
+    if cls == 1:  # grass: vertical blades
+        n = rng.standard_normal((h, w)).astype(np.float32)
+        t = cv2.GaussianBlur(n, (0, 0), sigmaX=0.7, sigmaY=2.5)
+        return _normalise(t), rng.uniform(20, 30)
+    if cls == 2:  # water: horizontal ripples with a wobbling phase
+        period = rng.uniform(4.5, 7.0)
+        phase = 1.5 * _smooth_noise(rng, h, w, rng.uniform(12, 20))
+        t = np.sin(2 * np.pi * yy / period + phase + rng.uniform(0, 6.3))
+        return t.astype(np.float32), rng.uniform(12, 20)
+    if cls == 3:  # wall: bricks with mortar lines and per-brick tone
+        bh = int(rng.integers(6, 10))
+        bw = int(rng.integers(12, 20))
+        row = (yy // bh).astype(np.int64)
+        xs = xx + (row % 2) * (bw / 2) + rng.uniform(0, bw)
+        col = (xs // bw).astype(np.int64)
+        tones = rng.standard_normal((row.max() + 1, col.max() + 1)) * 0.6
+        t = tones[row, col].astype(np.float32)
+        mortar = ((yy % bh) < 1.5) | ((xs % bw) < 1.5)
+        t[mortar] = -2.0
+        return t, rng.uniform(10, 16)
+    # sand: fine isotropic speckle plus faint dunes
+    n = rng.standard_normal((h, w)).astype(np.float32)
+    t = _normalise(cv2.GaussianBlur(n, (0, 0), 0.6))
+    t += 0.4 * _smooth_noise(rng, h, w, rng.uniform(8, 14))
+    return t, rng.uniform(12, 20)
+
+
+def _stuff_layout(rng: np.random.Generator, h: int,
+                  w: int) -> Tuple[np.ndarray, List[int]]:
+    """Region map (H, W) of indices into the returned stuff class list."""
+    k = int(rng.choice([2, 3], p=[0.45, 0.55]))
+    classes = [int(c) for c in rng.permutation(len(STUFF_CATEGORIES))[:k]]
+    if rng.random() < 0.6:
+        # bands: k-1 wavy random-walk boundaries, sometimes vertical
+        transpose = rng.random() < 0.25
+        hh, ww = (w, h) if transpose else (h, w)
+        cuts = np.sort(rng.uniform(0.25, 0.8, k - 1)) * hh
+        if k == 3:
+            cuts[1] = max(cuts[1], cuts[0] + 0.2 * hh)
+        x = np.arange(ww, dtype=np.float32)
+        rows = np.arange(hh, dtype=np.float32)[:, None]
+        region = np.zeros((hh, ww), np.int64)
+        for cut in cuts:
+            walk = np.cumsum(rng.normal(0, 1.2, ww)).astype(np.float32)
+            walk -= np.linspace(walk[0], walk[-1], ww, dtype=np.float32)
+            walk = cv2.blur(walk[None], (5, 1))[0]
+            wave = rng.uniform(2, 0.12 * hh) * np.sin(
+                2 * np.pi * x / rng.uniform(0.4, 1.2) / ww +
+                rng.uniform(0, 6.3))
+            region += rows > (cut + wave + walk)[None]
+        if transpose:
+            region = np.ascontiguousarray(region.T)
+        return region, classes
+    # blobs: a background class and 1-2 thresholded smooth-noise blobs
+    region = np.zeros((h, w), np.int64)
+    for j in range(1, k):
+        field = _smooth_noise(rng, h, w, rng.uniform(16, 32))
+        frac = rng.uniform(0.2, 0.4)
+        region[field > np.quantile(field, 1 - frac)] = j
+    return region, classes
+
+
+# ---------------------------------------------------------------------------
+# things
+
+
+def _poly(center: np.ndarray, radii: np.ndarray, angles: np.ndarray,
+          rot: float) -> np.ndarray:
+    a = angles + rot
+    pts = np.stack([radii * np.cos(a), radii * np.sin(a)], axis=1) + center
+    return np.round(pts * 16).astype(np.int32)  # cv2 ``shift=4``
+
+
+def _thing_mask(cls: int, size: float, center: np.ndarray, rot: float,
+                rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """Binary mask (H, W) of thing class ``cls``; ``size`` is its extent."""
+    m = np.zeros((h, w), np.uint8)
+    r = size / 2
+    c16 = tuple(int(v) for v in np.round(center * 16))
+    if cls in (0, 5, 7):  # circle, ring, crescent
+        cv2.circle(m, c16, int(round(r * 16)), 1, -1, cv2.LINE_8, 4)
+        if cls == 5:
+            inner = r * rng.uniform(0.45, 0.6)
+            cv2.circle(m, c16, int(round(inner * 16)), 0, -1, cv2.LINE_8, 4)
+        elif cls == 7:
+            off = center + 0.5 * r * np.array([np.cos(rot), np.sin(rot)])
+            o16 = tuple(int(v) for v in np.round(off * 16))
+            cv2.circle(m, o16, int(round(0.85 * r * 16)), 0, -1, cv2.LINE_8,
+                       4)
+        return m.astype(bool)
+    if cls == 1:  # square
+        pts = _poly(center, np.full(4, r * 0.95), np.arange(4) * np.pi / 2 +
+                    np.pi / 4, rot)
+    elif cls == 2:  # triangle
+        pts = _poly(center, np.full(3, r), np.arange(3) * 2 * np.pi / 3, rot)
+    elif cls == 3:  # diamond: an elongated rhombus, long axis ~vertical
+        pts = _poly(center, np.array([r, 0.58 * r, r, 0.58 * r]),
+                    np.arange(4) * np.pi / 2, rot + np.pi / 2)
+    elif cls == 4:  # cross
+        t, a = 0.2 * size, r
+        xy = np.array([(t, t), (t, a), (-t, a), (-t, t), (-a, t), (-a, -t),
+                       (-t, -t), (-t, -a), (t, -a), (t, -t), (a, -t), (a, t)])
+        cos, sin = np.cos(rot), np.sin(rot)
+        xy = xy @ np.array([[cos, sin], [-sin, cos]]) + center
+        pts = np.round(xy * 16).astype(np.int32)
+    else:  # star
+        radii = np.where(np.arange(10) % 2 == 0, r, 0.45 * r)
+        pts = _poly(center, radii, np.arange(10) * np.pi / 5, rot)
+    cv2.fillPoly(m, [pts], 1, cv2.LINE_8, 4)
+    return m.astype(bool)
+
+
+# Rotation range (radians) per thing class: square and diamond stay close to
+# upright so that they remain two different shapes.
+_THING_ROT = (np.pi, np.pi / 9, np.pi, np.pi / 9, np.pi / 4, np.pi, np.pi,
+              np.pi)
+
+
+def _thing_texture(cls: int, rng: np.random.Generator, u: np.ndarray,
+                   v: np.ndarray) -> np.ndarray:
+    """Class-specific texture in [-1, 1] at local coordinates (u, v)."""
+    if cls == 0:  # circle: horizontal stripes, period 4
+        return np.sin(2 * np.pi * v / 4.0)
+    if cls == 1:  # square: checker, period 5
+        return np.sign(np.sin(2 * np.pi * u / 5.0) *
+                       np.sin(2 * np.pi * v / 5.0))
+    if cls == 2:  # triangle: dots, period 4
+        return np.where(
+            np.cos(2 * np.pi * u / 4.0) + np.cos(2 * np.pi * v / 4.0) > 1.0,
+            1.0, -0.3)
+    if cls == 3:  # diamond: vertical stripes, period 3
+        return np.sin(2 * np.pi * u / 3.0)
+    if cls == 4:  # cross: diagonal stripes, period 6
+        return np.sin(2 * np.pi * (u + v) / (6.0 * math.sqrt(2)))
+    if cls == 5:  # ring: grain
+        return np.clip(rng.standard_normal(u.shape) * 0.6, -1, 1)
+    if cls == 6:  # star: concentric rings, period 4
+        return np.sin(2 * np.pi * np.hypot(u, v) / 4.0)
+    return np.sin(2 * np.pi * v / 7.0)  # crescent: wide stripes, period 7
+
+
+def _place_things(rng: np.random.Generator, h: int, w: int, cfg: dict
+                  ) -> Tuple[np.ndarray, List[dict]]:
+    """Place things in painting order; returns the visible-instance map.
+
+    ``inst_map`` holds 0 for stuff and ``k + 1`` for the k-th instance. A
+    candidate is rejected when it, or an instance it occludes, would keep a
+    visible area below ``min_visible_area``.
+    """
+    inst_map = np.zeros((h, w), np.int32)
+    things: List[dict] = []
+    visible: List[int] = []
+    target = int(rng.integers(cfg['min_things'], cfg['max_things'] + 1))
+    lo, hi = math.log(cfg['min_thing_size']), math.log(cfg['max_thing_size'])
+    for _ in range(8 * target):
+        if len(things) == target:
+            break
+        cls = int(rng.integers(len(THING_CATEGORIES)))
+        size = math.exp(rng.uniform(lo, hi))
+        if things and rng.random() < 0.45:  # next to an earlier instance
+            prev = things[int(rng.integers(len(things)))]
+            spread = 0.35 * (prev['size'] + size)
+            center = prev['center'] + rng.normal(0, spread, 2)
+        else:
+            center = np.array([rng.uniform(0, w), rng.uniform(0, h)])
+        rot = rng.uniform(-1, 1) * _THING_ROT[cls]
+        mask = _thing_mask(cls, size, center, rot, rng, h, w)
+        area = int(mask.sum())
+        if area < cfg['min_visible_area']:
+            continue
+        hidden = np.bincount(inst_map[mask], minlength=len(things) + 1)[1:]
+        new_visible = np.asarray(visible, np.int64) - hidden
+        if (new_visible < cfg['min_visible_area']).any():
+            continue
+        visible = new_visible.tolist() + [area]
+        inst_map[mask] = len(things) + 1
+        things.append(
+            dict(cls=cls, size=size, center=center, rot=rot, mask=mask))
+    return inst_map, things
+
+
+# ---------------------------------------------------------------------------
+# one image
+
+
+def _bbox_area(mask: np.ndarray) -> Tuple[List[int], int]:
+    ys = np.flatnonzero(mask.any(axis=1))
+    xs = np.flatnonzero(mask.any(axis=0))
+    bbox = [int(xs[0]), int(ys[0]), int(xs[-1] - xs[0] + 1),
+            int(ys[-1] - ys[0] + 1)]
+    return bbox, int(mask.sum())
+
+
+def render_image(rng: np.random.Generator, h: int, w: int,
+                 cfg: dict) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+    """Render one image.
+
+    Args:
+        rng (np.random.Generator): The image's own generator.
+        h (int): Height.
+        w (int): Width.
+        cfg (dict): The generator knobs (see
+            :func:`generate_synthetic_panoptic`).
+
+    Returns:
+        tuple: ``(img, pan, segments_info)``: the RGB image (H, W, 3) uint8,
+        the panoptic id map (H, W) int64 and the COCO ``segments_info``.
+    """
+    difficulty = cfg['difficulty']
+    region, stuff_classes = _stuff_layout(rng, h, w)
+
+    # stuff canvas
+    img = np.zeros((h, w, 3), np.float32)
+    brightness = rng.normal(0, 18)
+    for j, cls in enumerate(stuff_classes):
+        base = _STUFF_MEAN_RGB[cls] + rng.normal(0, 32, 3) + brightness
+        tex, amp = _stuff_texture(cls, rng, h, w)
+        gains = rng.uniform(0.8, 1.2, 3).astype(np.float32)
+        sel = region == j
+        img[sel] = base + (amp * tex[sel])[:, None] * gains
+    img = np.clip(img, 10, 245)
+
+    # things, painted in order over the canvas
+    inst_map, things = _place_things(rng, h, w, cfg)
+    d_lo = _lerp(70, 20, difficulty)
+    d_hi = _lerp(120, 60, difficulty)
+    for thing in things:
+        mask = thing['mask']
+        ys = np.flatnonzero(mask.any(axis=1))
+        xs = np.flatnonzero(mask.any(axis=0))
+        y0, y1, x0, x1 = ys[0], ys[-1] + 1, xs[0], xs[-1] + 1
+        local = mask[y0:y1, x0:x1]
+        patch = img[y0:y1, x0:x1]
+        bg = patch[local].mean(axis=0)
+        lum = float(bg.mean())
+        sign = -1.0 if lum > 165 else 1.0 if lum < 90 else rng.choice(
+            [-1.0, 1.0])
+        delta = sign * rng.uniform(d_lo, d_hi)
+        colour = bg + delta * rng.uniform(0.7, 1.3, 3)
+        vv, uu = np.mgrid[y0:y1, x0:x1].astype(np.float32)
+        vv -= thing['center'][1]
+        uu -= thing['center'][0]
+        cos, sin = math.cos(thing['rot']), math.sin(thing['rot'])
+        u, v = uu * cos + vv * sin, -uu * sin + vv * cos
+        tex = _thing_texture(thing['cls'], rng, u, v).astype(np.float32)
+        amp = rng.uniform(8, 18)
+        patch[local] = colour + (amp * tex[local])[:, None]
+
+    # global shading, slight blur, sensor noise
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(a) * (xx / w - 0.5) + np.sin(a) * (yy / h - 0.5))
+    img *= (1 + 0.25 * difficulty * rng.uniform(0.3, 1.0) * ramp)[..., None]
+    sigma = _lerp(0.3, rng.uniform(0.5, 0.9), difficulty)
+    img = cv2.GaussianBlur(img, (0, 0), sigma)
+    noise = _lerp(1.0, rng.uniform(4.0, 8.0), difficulty)
+    img += rng.normal(0, noise, img.shape).astype(np.float32)
+    img = np.clip(np.round(img), 0, 255).astype(np.uint8)
+
+    # panoptic ids: R = instance number, G = category id
+    pan = np.zeros((h, w), np.int64)
+    segments = []
+    stuff_part = inst_map == 0
+    for j, cls in enumerate(stuff_classes):
+        mask = stuff_part & (region == j)
+        if not mask.any():
+            continue
+        cat_id = STUFF_CATEGORIES[cls][0]
+        seg_id = 1 + 256 * cat_id
+        pan[mask] = seg_id
+        bbox, area = _bbox_area(mask)
+        segments.append(
+            dict(id=seg_id, category_id=cat_id, iscrowd=0, bbox=bbox,
+                 area=area))
+    per_class: Counter = Counter()
+    for k, thing in enumerate(things):
+        mask = inst_map == k + 1
+        cat_id = THING_CATEGORIES[thing['cls']][0]
+        per_class[cat_id] += 1
+        seg_id = per_class[cat_id] + 256 * cat_id
+        pan[mask] = seg_id
+        bbox, area = _bbox_area(mask)
+        segments.append(
+            dict(id=seg_id, category_id=cat_id, iscrowd=0, bbox=bbox,
+                 area=area))
+    return img, pan, segments
+
+
+# ---------------------------------------------------------------------------
+# dataset
+
+
+def categories() -> List[dict]:
+    """The COCO ``categories`` of the synthetic dataset, things first."""
+    cats = []
+    for isthing, table in ((1, THING_CATEGORIES), (0, STUFF_CATEGORIES)):
+        for cat_id, name, color in table:
+            cats.append(
+                dict(
+                    id=cat_id,
+                    name=name,
+                    isthing=isthing,
+                    supercategory='shape' if isthing else 'surface',
+                    color=list(color)))
+    return cats
+
+
+def _write_json(obj: dict, path: str) -> None:
+    with open(path, 'w', encoding='utf-8') as f:
+        json.dump(obj, f, separators=(',', ':'))
+
+
+def _write_split(root: str, split: str, num: int, cfg: dict,
+                 info: dict) -> None:
+    img_dir = osp.join(root, split)
+    png_dir = osp.join(root, 'annotations', f'panoptic_{split}')
+    os.makedirs(img_dir)
+    os.makedirs(png_dir)
+    offset = VAL_ID_OFFSET if split == 'val' else 0
+    images, annotations = [], []
+    for index in range(num):
+        rng = np.random.default_rng(
+            [cfg['seed'], _SPLIT_CODES[split], index])
+        h = int(rng.integers(cfg['min_size'], cfg['max_size'] + 1))
+        w = int(rng.integers(cfg['min_size'], cfg['max_size'] + 1))
+        img, pan, segments = render_image(rng, h, w, cfg)
+        img_id = offset + index + 1
+        stem = f'{img_id:012d}'
+        ok, jpg = cv2.imencode(
+            '.jpg', img[..., ::-1],
+            [cv2.IMWRITE_JPEG_QUALITY, cfg['jpeg_quality']])
+        assert ok, 'JPEG encoding failed'
+        jpg.tofile(osp.join(img_dir, f'{stem}.jpg'))
+        rgb = np.stack([pan % 256, pan // 256 % 256, pan // 65536], axis=-1)
+        ok, png = cv2.imencode('.png', rgb[..., ::-1].astype(np.uint8))
+        assert ok, 'PNG encoding failed'
+        png.tofile(osp.join(png_dir, f'{stem}.png'))
+        images.append(
+            dict(id=img_id, file_name=f'{stem}.jpg', width=w, height=h))
+        annotations.append(
+            dict(
+                image_id=img_id,
+                file_name=f'{stem}.png',
+                segments_info=segments))
+    _write_json(
+        dict(
+            info=info,
+            images=images,
+            annotations=annotations,
+            categories=categories()),
+        osp.join(root, 'annotations', f'panoptic_{split}.json'))
+
+
+def _resolved_args(**kwargs) -> dict:
+    """All generator arguments, defaults filled in (for ``info``)."""
+    sig = inspect.signature(generate_synthetic_panoptic)
+    bound = sig.bind('root', **kwargs)
+    bound.apply_defaults()
+    args = dict(bound.arguments)
+    args.pop('root')
+    return args
+
+
+def _check_args(args: dict) -> None:
+    if args['num_train'] < 2 or args['num_val'] < 1:
+        raise ValueError('num_train must be >= 2 and num_val >= 1, got '
+                         f"{args['num_train']} and {args['num_val']}")
+    if not 1 <= args['num_proxy_val'] < args['num_train']:
+        raise ValueError('num_proxy_val must be in [1, num_train), got '
+                         f"{args['num_proxy_val']}")
+    if not 16 <= args['min_size'] <= args['max_size']:
+        raise ValueError('need 16 <= min_size <= max_size, got '
+                         f"{args['min_size']}, {args['max_size']}")
+    if not 0 <= args['difficulty'] <= 1:
+        raise ValueError(
+            f"difficulty must be in [0, 1], got {args['difficulty']}")
+    if not 0 <= args['min_things'] <= args['max_things']:
+        raise ValueError('need 0 <= min_things <= max_things')
+    if not 2 <= args['min_thing_size'] <= args['max_thing_size']:
+        raise ValueError('need 2 <= min_thing_size <= max_thing_size')
+
+
+def generate_synthetic_panoptic(root: str,
+                                num_train: int = 480,
+                                num_val: int = 120,
+                                num_proxy_val: int = 80,
+                                seed: int = 0,
+                                min_size: int = 96,
+                                max_size: int = 160,
+                                difficulty: float = 1.0,
+                                min_things: int = 2,
+                                max_things: int = 10,
+                                min_thing_size: float = 6.0,
+                                max_thing_size: float = 45.0,
+                                min_visible_area: int = 12,
+                                jpeg_quality: int = 90) -> str:
+    """Generate the synthetic panoptic dataset under ``root``, atomically.
+
+    The dataset is written into a temporary sibling directory that is then
+    renamed to ``root``; if ``root`` already exists (e.g. another process won
+    the race), the new copy is discarded and ``root`` is left untouched.
+
+    Args:
+        root (str): Output directory; must not exist (or be empty).
+        num_train (int): Train images. Defaults to 480.
+        num_val (int): Val images (the separate test split). Defaults to 120.
+        num_proxy_val (int): Train images held out as proxy val.
+            Defaults to 80.
+        seed (int): Seed of every per-image generator. Defaults to 0.
+        min_size (int): Min image side. Defaults to 96.
+        max_size (int): Max image side (each side uniform in
+            ``[min_size, max_size]``). Defaults to 160.
+        difficulty (float): 1 = low contrast (delta 20-60), blur and noise
+            sigma 4-8; 0 = high contrast (delta 70-120), almost clean.
+            Defaults to 1.0.
+        min_things (int): Min things per image (attempted). Defaults to 2.
+        max_things (int): Max things per image. Defaults to 10.
+        min_thing_size (float): Min thing extent in px (log-uniform).
+            Defaults to 6.
+        max_thing_size (float): Max thing extent in px. Defaults to 45.
+        min_visible_area (int): Min visible area of a thing in px.
+            Defaults to 12.
+        jpeg_quality (int): JPEG quality. Defaults to 90.
+
+    Returns:
+        str: ``root``.
+    """
+    args = _resolved_args(
+        num_train=num_train, num_val=num_val, num_proxy_val=num_proxy_val,
+        seed=seed, min_size=min_size, max_size=max_size,
+        difficulty=difficulty, min_things=min_things, max_things=max_things,
+        min_thing_size=min_thing_size, max_thing_size=max_thing_size,
+        min_visible_area=min_visible_area, jpeg_quality=jpeg_quality)
+    _check_args(args)
+    info = dict(
+        description='mmada synthetic panoptic dataset',
+        version=GENERATOR_VERSION,
+        generator_args=args)
+
+    root = osp.normpath(root)
+    parent = osp.dirname(osp.abspath(root))
+    os.makedirs(parent, exist_ok=True)
+    tmp = osp.join(parent,
+                   f'.{osp.basename(root)}.tmp-{os.getpid()}-'
+                   f'{uuid.uuid4().hex[:8]}')
+    try:
+        os.makedirs(osp.join(tmp, 'annotations'))
+        _write_split(tmp, 'train', num_train, args, info)
+        _write_split(tmp, 'val', num_val, args, info)
+        ann = osp.join(tmp, 'annotations')
+        make_proxy_split(
+            osp.join(ann, 'panoptic_train.json'),
+            osp.join(ann, 'panoptic_proxy_train.json'),
+            osp.join(ann, 'panoptic_proxy_val.json'),
+            num_val=num_proxy_val,
+            seed=seed)
+        try:
+            os.rename(tmp, root)
+        except OSError:
+            if not osp.isdir(root):
+                raise
+            # another process made ``root`` first: keep theirs
+    finally:
+        if osp.isdir(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
+    return root
+
+
+def is_synthetic_panoptic(root: str) -> bool:
+    """Whether ``root`` holds a complete generated dataset."""
+    return osp.isfile(
+        osp.join(root, 'annotations', 'panoptic_proxy_val.json'))
+
+
+def ensure_synthetic_panoptic(root: str, **kwargs) -> str:
+    """Generate the dataset under ``root`` unless it is already there.
+
+    Args:
+        root (str): Dataset directory.
+        **kwargs: Arguments of :func:`generate_synthetic_panoptic`.
+
+    Returns:
+        str: ``root``.
+
+    Raises:
+        ValueError: ``root`` holds a dataset made with other arguments or by
+            another generator version, or something that is not a complete
+            generated dataset.
+    """
+    wanted = _resolved_args(**kwargs)
+    if not is_synthetic_panoptic(root):
+        generate_synthetic_panoptic(root, **kwargs)
+    if not is_synthetic_panoptic(root):
+        raise ValueError(
+            f'{root} exists but is not a complete synthetic panoptic '
+            'dataset (no annotations/panoptic_proxy_val.json); delete it '
+            'or choose another data_root')
+    ann_file = osp.join(root, 'annotations', 'panoptic_train.json')
+    with open(ann_file, encoding='utf-8') as f:
+        info = json.load(f).get('info', {})
+    have = info.get('generator_args')
+    version = info.get('version')
+    if have != wanted or version != GENERATOR_VERSION:
+        diff = {
+            k: (have.get(k) if isinstance(have, dict) else None, v)
+            for k, v in wanted.items()
+            if not isinstance(have, dict) or have.get(k) != v
+        }
+        raise ValueError(
+            f'{root} was generated with other arguments or generator '
+            f'version ({version} vs {GENERATOR_VERSION}; differing '
+            f'(existing, wanted): {diff}); delete it or use another '
+            'data_root')
+    return root
+
+
+def dataset_summary(root: str) -> str:
+    """One line: images per split, segments per class, thing sizes."""
+    parts, seg_counts, sizes = [], Counter(), []
+    names = {c['id']: c['name'] for c in categories()}
+    things = {c['id'] for c in categories() if c['isthing']}
+    for split in ('train', 'val', 'proxy_train', 'proxy_val'):
+        with open(osp.join(root, 'annotations', f'panoptic_{split}.json'),
+                  encoding='utf-8') as f:
+            data = json.load(f)
+        parts.append(f"{split} {len(data['images'])}")
+        if split not in ('train', 'val'):
+            continue
+        for ann in data['annotations']:
+            for seg in ann['segments_info']:
+                seg_counts[names[seg['category_id']]] += 1
+                if seg['category_id'] in things:
+                    sizes.append(max(seg['bbox'][2:]))
+    per_class = ', '.join(f'{names[c]} {seg_counts[names[c]]}'
+                          for c in sorted(names, key=list(names).index))
+    sizes = np.asarray(sizes)
+    size_txt = (f'thing bbox max side min/median/max '
+                f'{sizes.min()}/{int(np.median(sizes))}/{sizes.max()} px, '
+                f'{np.mean(sizes < 16) * 100:.0f}% < 16 px'
+                if sizes.size else 'no things')
+    return (f"{root}: images {', '.join(parts)}; segments (train+val): "
+            f'{per_class}; {size_txt}')
+
+
+def segments_per_class(ann_file: str) -> Dict[str, int]:
+    """Number of segments of each class name in a COCO panoptic JSON."""
+    with open(ann_file, encoding='utf-8') as f:
+        data = json.load(f)
+    names = {c['id']: c['name'] for c in data['categories']}
+    counts: Dict[str, int] = {name: 0 for name in names.values()}
+    for ann in data['annotations']:
+        for seg in ann['segments_info']:
+            counts[names[seg['category_id']]] += 1
+    return counts
+
+
+__all__ = [
+    'generate_synthetic_panoptic', 'ensure_synthetic_panoptic',
+    'is_synthetic_panoptic', 'dataset_summary', 'segments_per_class',
+    'categories', 'render_image', 'THING_CLASSES', 'STUFF_CLASSES',
+    'GENERATOR_VERSION'
+]

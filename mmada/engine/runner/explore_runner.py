@@ -1,0 +1,377 @@
+"""Ada-Segment's automated exploration and adaptation (Algorithm 1)."""
+import copy
+import logging
+import os.path as osp
+import time
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import torch
+from mmengine.dist import (all_gather_object, broadcast_object_list,
+                           get_dist_info, is_main_process)
+from mmengine.runner import Runner
+from mmdet.registry import RUNNERS
+
+from mmada.controller import WeightController, ada_segment_rewards
+from mmada.engine.hooks import LossWeightHook
+from mmada.utils import derive_seed, load_checkpoint_file, seed_everything
+from .evaluate import evaluate_member
+from .population import (GroupSampler, MemberLayout, capture_state,
+                         interval_batches, restore_state, unwrap)
+from .report import ExploreReport
+
+EXPLORE_KEYS = dict(
+    population=8,  # m
+    checkpoints=None,  # T; default: intervals in the schedule - 1
+    interval=None,  # q iterations; default: one epoch
+    sigma=0.2,  # Eq. 2
+    reward='local+imp',  # Eq. 5, or 'local' (the reward ablation)
+    controller=dict(),  # WeightController kwargs (hidden, lr, ...)
+    seed=None,  # default: the runner's seed
+    metric='coco_panoptic/PQ')  # the reward's v
+
+
+@RUNNERS.register_module()
+class ExploreRunner(Runner):
+    """Train a population of m models with a weight controller (Algorithm 1).
+
+    Selected with ``runner_type = 'ExploreRunner'``; configured by the
+    config's ``explore`` dict (keys and defaults in ``EXPLORE_KEYS``). The
+    schedule, model, data and evaluator are those of an ordinary training
+    config; its first interval is the pseudo epoch (all weights 1, gives the
+    initial loss l^1), the T following intervals end at checkpoints::
+
+        l_best, v_best = pseudo epoch loss, PQ of the pseudo-epoch model
+        for t in 1..T:
+            lam = pi(l_best / l^1) / (l_best / l^1)         # Eq. 1
+            lam_hat_1..m ~ N(lam, sigma)                     # Eq. 2
+            train each member q iterations from M_best^{t-1} with lam_hat_j
+            v_j = PQ of member j on the proxy val split
+            r = rewards(v, v_best, t, T)                     # Eqs. 3-5
+            REINFORCE step of pi; save pi^t                  # Eq. 6
+            M_best^t = argmax_j v_j -> every member; l_best, v_best = its
+
+    Every member of an interval sees the same batches and random numbers
+    (all RNGs are seeded from (seed, t)): rewards compare weights, not luck.
+    A member whose sample has a negative entry is not trained and gets -1;
+    so does a member whose loss becomes NaN/inf or whose evaluation fails
+    (it is replaced by M_best^t like every member).
+
+    Output in ``work_dir``: ``controller.pth`` (every pi^t; what transfer
+    loads), ``explore_log.jsonl`` (one line per checkpoint),
+    ``best_model.pth`` (M_best^T), ``explore_state.pth`` (resume),
+    ``lambda.png`` and ``pq.png``.
+    """
+
+    # -- configuration ---------------------------------------------------------
+    @staticmethod
+    def _check_settings(settings: Dict[str, Any]) -> Dict[str, Any]:
+        unknown = sorted(set(settings) - set(EXPLORE_KEYS))
+        if unknown:
+            raise KeyError(f'explore: unknown keys {unknown}; expected '
+                           f'{sorted(EXPLORE_KEYS)}')
+        s = {**EXPLORE_KEYS, **settings}
+        if not isinstance(s['population'], int) or s['population'] < 2:
+            raise ValueError('explore.population must be an integer >= 2 '
+                             '(rewards compare members), got '
+                             f'{s["population"]!r}')
+        if not s['sigma'] > 0:
+            raise ValueError(f'explore.sigma must be > 0, got {s["sigma"]}')
+        if s['checkpoints'] is not None and s['checkpoints'] < 1:
+            raise ValueError('explore.checkpoints (T) must be >= 1, got '
+                             f'{s["checkpoints"]}')
+        if s['interval'] is not None and s['interval'] < 1:
+            raise ValueError('explore.interval (q) must be >= 1, got '
+                             f'{s["interval"]}')
+        if s['reward'] not in ('local+imp', 'local'):
+            raise ValueError("explore.reward must be 'local+imp' or 'local', "
+                             f'got {s["reward"]!r}')
+        return s
+
+    def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
+        """As Runner's, without CheckpointHook: members are not checkpoints;
+        the runner saves its own state after every checkpoint t."""
+        default_hooks = dict(default_hooks or {}, checkpoint=None)
+        super().register_hooks(default_hooks, custom_hooks)
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        """Members are trained alone (no DDP over the world: its other ranks
+        train other members) or data-parallel over their own group.
+
+        Runner.__init__ calls this once the processes are up: it is also
+        where the population is laid out over the ranks.
+        """
+        self.settings = self._check_settings(self.cfg.get('explore') or {})
+        rank, world_size = get_dist_info()
+        self.layout = MemberLayout(self.settings['population'], world_size,
+                                   rank)
+        self.group = None
+        if self.layout.group_size == 1:
+            from mmengine.device import get_device
+            return model.to(get_device())
+        groups = [  # a collective call: every rank creates every group
+            torch.distributed.new_group(ranks)
+            for ranks in self.layout.group_ranks
+        ]
+        self.group = groups[self.layout.group_index]
+        cfg = copy.deepcopy(model_wrapper_cfg or dict(
+            type='MMDistributedDataParallel', broadcast_buffers=False))
+        cfg['process_group'] = self.group
+        return super().wrap_model(cfg, model)
+
+    # -- Algorithm 1 --------------------------------------------------------------
+    def train(self) -> torch.nn.Module:
+        self._setup()
+        s = self.settings
+        state = self._load_state() if self._resume else None
+        if state is None:
+            state = self._pseudo_epoch()
+        else:
+            restore_state(self, state['member'])
+        ctrl, report = self.controller, self.report
+        T, m = self.num_checkpoints, s['population']
+        l_ref = state['l_ref']
+        for t in range(state['checkpoint'] + 1, T + 1):
+            l_best, v_best = state['l_best'], state['v_best']
+            lam = ctrl.weights(l_best, l_ref)  # Eq. 1
+            samples = ctrl.sample(lam, m, checkpoint=t)  # Eq. 2
+            results = self._train_population(t, samples, state['member'])
+            v = np.array([r['v'] for r in results], dtype=np.float64)
+            valid = np.array([r['ok'] for r in results])
+            rewards = ada_segment_rewards(  # Eqs. 3-5
+                np.where(valid, v, 0.0), v_best, t, T, valid,
+                use_improvement=s['reward'] == 'local+imp')
+            update = ctrl.update(l_best, l_ref, samples, rewards)  # Eq. 6
+            ctrl.snapshot()  # pi^t
+            best = int(np.argmax(np.where(valid, v, -np.inf))) if valid.any(
+            ) else None
+            if best is not None:
+                ctrl.record_best_weights(samples[best])
+                state['member'] = self._broadcast_best(best)
+                state['l_best'] = results[best]['losses']
+                state['v_best'] = float(v[best])
+            restore_state(self, state['member'])
+            state['checkpoint'] = t
+            report.add_checkpoint(t, lam, samples, results, rewards, best,
+                                  update, state)
+            self._save_state(state)
+        self._finish(state)
+        return self.model
+
+    # -- steps ----------------------------------------------------------------------
+    def _setup(self) -> None:
+        """What Runner.train does before its loop, plus the population's
+        data, evaluator, controller and report."""
+        s = self.settings
+        self._train_loop = self.build_train_loop(self._train_loop)
+        self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
+        self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
+        if self.param_schedulers is not None:
+            self.param_schedulers = self.build_param_scheduler(
+                self.param_schedulers)
+        if isinstance(self.param_schedulers, dict):
+            raise NotImplementedError(
+                'ExploreRunner supports one optimizer (param_scheduler list)')
+        self.seed_ = s['seed'] if s['seed'] is not None else self.seed
+        self.train_data = self._member_dataloader(self._train_dataloader)
+        self.val_data = self._member_dataloader(self._val_dataloader)
+        self.evaluator = self.build_evaluator(self._val_evaluator)
+        self.evaluator.dataset_meta = self.val_data.dataset.metainfo
+        self.loss_hook = self._loss_hook()
+        self.interval = s['interval'] or len(self.train_data)
+        intervals = self.max_iters // self.interval
+        self.num_checkpoints = s['checkpoints'] or intervals - 1
+        if self.num_checkpoints < 1 or self.num_checkpoints + 1 > intervals:
+            raise ValueError(
+                f'explore: the schedule has {self.max_iters} iterations = '
+                f'{intervals} interval(s) of {self.interval}; the pseudo '
+                f'epoch + T={self.num_checkpoints} checkpoints need '
+                f'{(self.num_checkpoints + 1) * self.interval}')
+        self._check_schedulers()
+        self.call_hook('before_run')
+        self._init_model_weights()
+        self.call_hook('before_train')
+        self.controller = WeightController(
+            self.loss_hook.names, sigma=s['sigma'], seed=self.seed_,
+            **s['controller']) if self.loss_hook.weighting.names else None
+        self.report = ExploreReport(self, self.num_checkpoints)
+        self.report.log_plan()
+
+    def _member_dataloader(self, cfg):
+        """A dataloader sharded over the member's group, seeded explicitly
+        (the same on every process), with epoch-dependent worker seeds."""
+        cfg = copy.deepcopy(cfg)
+        sampler = cfg.get('sampler') or dict(type='DefaultSampler')
+        cfg['sampler'] = dict(
+            type='GroupSampler',
+            shuffle=sampler.get('shuffle', True),
+            round_up=sampler.get('round_up', True),
+            seed=self.settings['seed'] if self.settings['seed'] is not None
+            else self.seed,
+            rank=self.layout.group_rank,
+            world_size=self.layout.group_size)
+        cfg.setdefault('worker_init_fn', dict(type='seed_worker'))
+        return self.build_dataloader(cfg, seed=None)
+
+    def _loss_hook(self) -> LossWeightHook:
+        hooks = [h for h in self.hooks if isinstance(h, LossWeightHook)]
+        if len(hooks) > 1:
+            raise ValueError('ExploreRunner: more than one LossWeightHook')
+        if hooks:
+            return hooks[0]
+        hook = LossWeightHook()
+        self.register_hook(hook)
+        return hook
+
+    def _check_schedulers(self) -> None:
+        """Every interval is run as an epoch (epoch hooks are called around
+        it), so epoch-based schedulers are right only if an interval is an
+        epoch."""
+        by_epoch = any(s.by_epoch for s in self.param_schedulers or [])
+        if by_epoch and self.interval != len(self.train_data):
+            raise ValueError(
+                f'explore.interval ({self.interval}) differs from an epoch '
+                f'({len(self.train_data)} iterations), so epoch-based param '
+                'schedulers would step at the wrong time: set '
+                'convert_to_iter_based=True in param_scheduler')
+
+    def _pseudo_epoch(self) -> Dict[str, Any]:
+        """"One pseudo training epoch with all loss weights equal to 1"."""
+        self.report.log('pseudo epoch: all loss weights 1')
+        losses = self._train_interval(0, None)
+        if self.controller is None:  # loss names were patterns
+            self.controller = WeightController(
+                self.loss_hook.names, sigma=self.settings['sigma'],
+                seed=self.seed_, **self.settings['controller'])
+        v = self._evaluate()[self.settings['metric']]
+        state = dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
+                     member=capture_state(self))
+        self.report.add_pseudo_epoch(losses, v)
+        self._save_state(state)
+        return state
+
+    def _train_population(self, t: int, samples: torch.Tensor,
+                          start: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """Train and evaluate this group's members from M_best^{t-1}; keep
+        the best state; gather every member's result on every process."""
+        mine, self._best_local = [], None
+        valid = WeightController.is_valid(samples)
+        for j in self.layout.my_members:
+            result = dict(member=j, ok=False, v=float('nan'), metrics={},
+                          losses=None, error=None)
+            if not valid[j]:
+                result['error'] = 'negative weight sampled: not trained'
+            else:
+                restore_state(self, start)
+                self.report.log_member(t, j)
+                try:
+                    result['losses'] = self._train_interval(
+                        t, samples[j].tolist())
+                    if not np.isfinite(result['losses']).all():
+                        raise FloatingPointError('non-finite training loss')
+                    result['metrics'] = self._evaluate()
+                    result['v'] = float(result['metrics'][
+                        self.settings['metric']])
+                    result['ok'] = True
+                except (FloatingPointError, RuntimeError) as e:
+                    result['error'] = f'{type(e).__name__}: {e}'
+                    self.logger.warning(f'checkpoint {t} member {j} failed '
+                                        f'({result["error"]}): reward -1')
+                if result['ok'] and (self._best_local is None
+                                     or result['v'] > self._best_local[0]):
+                    self._best_local = (result['v'], j, capture_state(self))
+            if result['losses'] is not None:
+                result['losses'] = np.asarray(result['losses']).tolist()
+            mine.append(result)
+        gathered = all_gather_object(mine) if self.world_size > 1 else [mine]
+        results = sorted((r for part in gathered for r in part),
+                         key=lambda r: r['member'])
+        for r in results:
+            if r['losses'] is not None:
+                r['losses'] = np.asarray(r['losses'], dtype=np.float64)
+        return results
+
+    def _train_interval(self, key: int, weights: Optional[List[float]]):
+        """q iterations with the given weights; returns the mean loss."""
+        hook = self.loss_hook
+        hook.set_weights(weights)
+        hook.reset_losses()
+        self.model.train()
+        start = time.perf_counter()
+        self.call_hook('before_train_epoch')
+        seed_everything(derive_seed(self.seed_, key))
+        for data_batch in interval_batches(self.train_data, self.interval,
+                                           key):
+            idx = self.train_loop._iter
+            self.call_hook('before_train_iter', batch_idx=idx,
+                           data_batch=data_batch)
+            outputs = self.model.train_step(
+                data_batch, optim_wrapper=self.optim_wrapper)
+            self.call_hook('after_train_iter', batch_idx=idx,
+                           data_batch=data_batch, outputs=outputs)
+            self.train_loop._iter += 1
+        self.call_hook('after_train_epoch')
+        self.train_loop._epoch += 1
+        self.report.timing['train'] += time.perf_counter() - start
+        return hook.interval_losses()
+
+    def _evaluate(self) -> Dict[str, float]:
+        start = time.perf_counter()
+        metrics = evaluate_member(self.model, self.val_data, self.evaluator,
+                                  self.group, self.layout.group_size)
+        self.report.timing['eval'] += time.perf_counter() - start
+        if self.settings['metric'] not in metrics:
+            raise KeyError(f'explore.metric {self.settings["metric"]!r} is '
+                           f'not among the metrics {sorted(metrics)}')
+        return metrics
+
+    def _broadcast_best(self, best: int) -> Dict[str, Any]:
+        """M_best^t from the process that trained it to every process."""
+        if self.world_size == 1:
+            return self._best_local[2]
+        src = self.layout.leader_of(best)
+        payload = [None]
+        if self.rank == src:
+            assert self._best_local[1] == best
+            payload = [self._best_local[2]]
+        broadcast_object_list(payload, src=src)
+        return payload[0]
+
+    # -- files ------------------------------------------------------------------
+    @property
+    def state_file(self) -> str:
+        return osp.join(self.work_dir, 'explore_state.pth')
+
+    def _save_state(self, state: Dict[str, Any]) -> None:
+        """Everything to resume after checkpoint t (atomic writes, rank 0)."""
+        if is_main_process():
+            self.report.save(state, self.controller)
+        self._barrier()
+
+    def _barrier(self) -> None:
+        if self.world_size > 1:
+            torch.distributed.barrier()
+
+    def _load_state(self) -> Optional[Dict[str, Any]]:
+        """The state after the last finished checkpoint, if any."""
+        path = self._load_from or self.state_file
+        if not osp.isfile(path):
+            self.logger.info(f'--resume: no {path} yet; starting afresh')
+            return None
+        state = load_checkpoint_file(path, map_location='cpu')
+        self.controller = WeightController.from_state_dict(state['controller'])
+        if self.controller.loss_names != self.loss_hook.names:
+            raise ValueError(f'{path}: made for the losses '
+                             f'{self.controller.loss_names}, this config '
+                             f'weights {self.loss_hook.names}')
+        self.report.load(state)
+        self.logger.info(f'resumed from {path} after checkpoint '
+                         f'{state["checkpoint"]}/{self.num_checkpoints}')
+        return state
+
+    def _finish(self, state: Dict[str, Any]) -> None:
+        if is_main_process():
+            self.report.finish(state)
+        self._barrier()
+        self.call_hook('after_train')
+        self.call_hook('after_run')

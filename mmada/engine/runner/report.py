@@ -1,0 +1,197 @@
+"""What an exploration tells and leaves behind: log lines with progress and
+ETA, one JSON line per checkpoint, the controller file, the resume state, the
+best model and two plots. Files are written atomically by rank 0."""
+import json
+import os.path as osp
+import time
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import torch
+
+from mmada.utils import atomic_torch_save, atomic_write
+from .population import unwrap
+
+PQ_KEYS = ('PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ')
+
+
+class ExploreReport:
+    """Progress, history and artifacts of an :class:`ExploreRunner`."""
+
+    def __init__(self, runner, num_checkpoints: int) -> None:
+        self.runner = runner
+        self.num_checkpoints = num_checkpoints
+        self.history: List[Dict[str, Any]] = []
+        self.timing = dict(train=0.0, eval=0.0, total=0.0)
+        self._start = time.perf_counter()
+        self._members_done = 0
+
+    # -- log lines -------------------------------------------------------------
+    def log(self, msg: str) -> None:
+        self.runner.logger.info(f'[explore] {msg}')
+
+    def log_plan(self) -> None:
+        r, s = self.runner, self.runner.settings
+        names = r.loss_hook.weighting.names or r.loss_hook.weighting.patterns
+        self.log(
+            f'm={s["population"]} members, T={self.num_checkpoints} '
+            f'checkpoints, q={r.interval} iterations per interval (+ the '
+            f'pseudo epoch), sigma={s["sigma"]}, reward={s["reward"]}; '
+            f'{len(names)} weighted losses {names}; proxy train '
+            f'{len(r.train_data.dataset)} images, proxy val '
+            f'{len(r.val_data.dataset)} images; {r.world_size} process(es), '
+            f'{r.layout.group_size} per member; output in {r.work_dir}')
+
+    def log_member(self, t: int, member: int) -> None:
+        r = self.runner
+        mine = len(r.layout.my_members)
+        total = mine * self.num_checkpoints
+        done = self._members_done
+        elapsed = time.perf_counter() - self._start
+        eta = ''
+        if done:
+            left = total - done
+            eta = f', ETA {_hms(elapsed / done * left)}'
+        self.log(f'checkpoint {t}/{self.num_checkpoints}, member '
+                 f'{member + 1}/{r.settings["population"]}: training '
+                 f'{r.interval} iterations{eta}')
+        self._members_done += 1
+
+    # -- history ----------------------------------------------------------------
+    def add_pseudo_epoch(self, losses: np.ndarray, v: float) -> None:
+        self.history.append(
+            dict(checkpoint=0, pseudo_epoch=True, losses=_floats(losses),
+                 v_best=v, time=self._times()))
+        self.log(f'pseudo epoch done: PQ {v:.2f}; l^1 = ' + _named(
+            self.runner.loss_hook.names, losses))
+
+    def add_checkpoint(self, t, lam, samples, results, rewards, best, update,
+                       state) -> None:
+        names = self.runner.loss_hook.names
+        members = []
+        for r, sample, reward in zip(results, samples, rewards):
+            metrics = {
+                k: r['metrics'].get(f'coco_panoptic/{k}')
+                for k in PQ_KEYS
+            }
+            members.append(
+                dict(member=r['member'], weights=_floats(sample),
+                     losses=None if r['losses'] is None else _floats(
+                         r['losses']),
+                     v=None if not r['ok'] else r['v'], ok=r['ok'],
+                     error=r['error'], reward=float(reward), **metrics))
+        entry = dict(checkpoint=t, loss_names=names, lam=_floats(lam),
+                     members=members, best=best, v_best=state['v_best'],
+                     l_best=_floats(state['l_best']),
+                     controller=update, time=self._times())
+        self.history.append(entry)
+        vis = self.runner.visualizer
+        vis.add_scalars({f'explore/lambda/{n}': float(w)
+                         for n, w in zip(names, lam)}, step=t)
+        vis.add_scalars({'explore/v_best': state['v_best'],
+                         'explore/mean_reward': update['mean_reward']},
+                        step=t)
+        pq = ', '.join('-' if m['v'] is None else f'{m["v"]:.2f}'
+                       for m in members)
+        self.log(f'checkpoint {t}/{self.num_checkpoints}: PQ [{pq}], '
+                 f'rewards {np.round(rewards, 3).tolist()}, best member '
+                 f'{best if best is None else best + 1}, v_best '
+                 f'{state["v_best"]:.2f}; lambda = ' + _named(names, lam))
+
+    def _times(self) -> Dict[str, float]:
+        self.timing['total'] = time.perf_counter() - self._start
+        t = dict(self.timing)
+        t['other'] = t['total'] - t['train'] - t['eval']
+        return {k: round(v, 3) for k, v in t.items()}
+
+    # -- files ---------------------------------------------------------------------
+    def path(self, name: str) -> str:
+        return osp.join(self.runner.work_dir, name)
+
+    def save(self, state: Dict[str, Any], controller) -> None:
+        """The resume state, the controller, the JSON lines and the plots."""
+        full = dict(state, controller=controller.state_dict(),
+                    history=self.history, timing=dict(self.timing))
+        atomic_torch_save(full, self.path('explore_state.pth'))
+        atomic_torch_save(controller.state_dict(), self.path('controller.pth'))
+        with atomic_write(self.path('explore_log.jsonl'), 'w') as f:
+            for entry in self.history:
+                f.write(json.dumps(entry) + '\n')
+        self._plot()
+
+    def load(self, state: Dict[str, Any]) -> None:
+        self.history = list(state['history'])
+        self.timing = dict(state['timing'])
+        self._start = time.perf_counter() - self.timing['total']
+        self._members_done = len(self.runner.layout.my_members) * state[
+            'checkpoint']
+
+    def finish(self, state: Dict[str, Any]) -> None:
+        """Save M_best^T as an mmengine checkpoint and say where it all is."""
+        r = self.runner
+        meta = dict(dataset_meta=r.train_data.dataset.metainfo,
+                    explore=dict(checkpoint=state['checkpoint'],
+                                 v_best=state['v_best']))
+        atomic_torch_save(
+            dict(meta=meta, state_dict=unwrap(r.model).state_dict()),
+            self.path('best_model.pth'))
+        times = self._times()
+        self.log(
+            f'done: best PQ on the proxy val split {state["v_best"]:.2f}; '
+            f'time {_hms(times["total"])} = training {_hms(times["train"])} '
+            f'+ evaluation {_hms(times["eval"])} + other '
+            f'{_hms(times["other"])} '
+            f'({100 * times["other"] / max(times["total"], 1e-9):.1f}%)')
+        self.log(f'controller: {self.path("controller.pth")}; best model: '
+                 f'{self.path("best_model.pth")}; log: '
+                 f'{self.path("explore_log.jsonl")}; plots: '
+                 f'{self.path("lambda.png")}, {self.path("pq.png")}')
+
+    def _plot(self) -> None:
+        import matplotlib
+        matplotlib.use('Agg')
+        import matplotlib.pyplot as plt
+        checkpoints = [e for e in self.history if not e.get('pseudo_epoch')]
+        if not checkpoints:
+            return
+        names = checkpoints[0]['loss_names']
+        ts = [e['checkpoint'] for e in checkpoints]
+        fig, ax = plt.subplots(figsize=(7, 4))
+        lam = np.array([e['lam'] for e in checkpoints])
+        for i, name in enumerate(names):
+            ax.plot(ts, lam[:, i], marker='o', label=name)
+        ax.set(xlabel='checkpoint t', ylabel='lambda (controller mean)',
+               title='Loss weights per checkpoint')
+        ax.legend(fontsize=7, ncol=2)
+        _save_fig(fig, self.path('lambda.png'))
+        fig, ax = plt.subplots(figsize=(7, 4))
+        for e in checkpoints:
+            vs = [m['v'] for m in e['members'] if m['v'] is not None]
+            ax.scatter([e['checkpoint']] * len(vs), vs, color='gray', s=12)
+        ax.plot([0] + ts, [self.history[0]['v_best']] +
+                [e['v_best'] for e in checkpoints], marker='o', color='C3',
+                label='best member')
+        ax.set(xlabel='checkpoint t', ylabel='PQ (proxy val)',
+               title='Members (gray) and best model per checkpoint')
+        ax.legend()
+        _save_fig(fig, self.path('pq.png'))
+
+
+def _save_fig(fig, path: str) -> None:
+    import matplotlib.pyplot as plt
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=100, bbox_inches='tight')
+    plt.close(fig)
+
+
+def _floats(values) -> List[float]:
+    return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def _named(names, values) -> str:
+    return ', '.join(f'{n}={float(v):.4g}' for n, v in zip(names, values))
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f'{seconds // 3600:d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}'

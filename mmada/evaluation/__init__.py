@@ -1,0 +1,4 @@
+"""Evaluation: the name-ordered panoptic metric."""
+from .panoptic_metric import PanopticMetric
+
+__all__ = ['PanopticMetric']

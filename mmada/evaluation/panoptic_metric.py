@@ -1,0 +1,82 @@
+"""COCO panoptic metric whose label -> category id mapping follows names.
+
+``CocoPanopticMetric`` maps a predicted label ``i`` to the category id of
+``classes[i]`` through ``COCOPanoptic.get_cat_ids(cat_names=classes)``,
+which answers in the JSON's order: with a JSON not listed in the metainfo's
+order (e.g. stuff first), every prediction gets another class's id and PQ
+collapses. :class:`PanopticMetric` is the same metric (PQ is computed by
+mmdet, unchanged) with :class:`~mmada.datasets.NameOrderedCOCOPanoptic` as
+its COCO API, in both places mmdet builds one.
+"""
+from typing import Dict, Optional
+
+from mmengine.fileio import get_local_path
+
+from mmdet.evaluation import CocoPanopticMetric
+from mmdet.registry import METRICS
+from ..datasets.panoptic import NameOrderedCOCOPanoptic, check_not_unset
+
+
+@METRICS.register_module()
+class PanopticMetric(CocoPanopticMetric):
+    """``CocoPanopticMetric`` with name-ordered labels.
+
+    Same arguments and behaviour (``classwise``, ``format_only``,
+    ``outfile_prefix``, ...) as ``CocoPanopticMetric``; in addition a
+    missing or malformed ``ann_file`` fails at construction with a one-line
+    error naming it, and a class name absent from it fails at the first
+    batch. With ``outfile_prefix`` and no ``ann_file``, the ground truth is
+    converted anew at every evaluation (mmdet reuses the first conversion).
+    """
+
+    def __init__(self,
+                 ann_file: Optional[str] = None,
+                 seg_prefix: Optional[str] = None,
+                 classwise: bool = False,
+                 format_only: bool = False,
+                 outfile_prefix: Optional[str] = None,
+                 nproc: int = 32,
+                 file_client_args: dict = None,
+                 backend_args: dict = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        # load ``ann_file`` once, here, instead of in the parent
+        super().__init__(
+            ann_file=None,
+            seg_prefix=seg_prefix,
+            classwise=classwise,
+            format_only=format_only,
+            outfile_prefix=outfile_prefix,
+            nproc=nproc,
+            file_client_args=file_client_args,
+            backend_args=backend_args,
+            collect_device=collect_device,
+            prefix=prefix)
+        self.ann_file = ann_file
+        check_not_unset(ann_file)
+        if ann_file:
+            with get_local_path(
+                    ann_file, backend_args=self.backend_args) as local_path:
+                self._coco_api = NameOrderedCOCOPanoptic(local_path)
+            self.categories = self._coco_api.cats
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        """Compute PQ (see ``CocoPanopticMetric.compute_metrics``).
+
+        The branch of mmdet that converts the ground truth to a JSON (when
+        ``outfile_prefix`` is given and ``ann_file`` is not) is done here,
+        with a name-ordered API, before handing over to mmdet.
+        """
+        if self.tmp_dir is not None or self._coco_api is not None:
+            return super().compute_metrics(results)
+        gts, _ = zip(*results)
+        json_path, gt_folder = self.gt_to_coco_json(
+            gt_dicts=gts, outfile_prefix=self.outfile_prefix)
+        seg_prefix = self.seg_prefix
+        self._coco_api = NameOrderedCOCOPanoptic(json_path)
+        self.seg_prefix = gt_folder
+        try:
+            return super().compute_metrics(results)
+        finally:
+            self._coco_api = None
+            self.seg_prefix = seg_prefix

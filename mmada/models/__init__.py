@@ -1,0 +1,4 @@
+from .loss_weighting import (HeadGradScaling, LossWeighting,
+                             add_loss_weighting)
+
+__all__ = ['LossWeighting', 'add_loss_weighting', 'HeadGradScaling']

@@ -1,0 +1,213 @@
+"""Loss weights lambda for any mmdet model, applied in ``parse_losses``.
+
+An mmengine hook only sees the losses after the optimizer step
+(``train_step`` = forward, ``parse_losses``, ``update_params``), so the
+weighting lives in the model's ``parse_losses`` path, which the DDP wrapper
+calls too. :func:`add_loss_weighting` gives a model instance a subclass of its
+own class whose ``parse_losses`` first multiplies the named entries of the
+loss dict by their weights (the trick ``torch.nn.utils.parametrize`` uses; the
+state dict, the class name and everything else stay as they were). The
+unweighted values of the named losses are kept for the controller.
+
+With every weight 1 nothing is multiplied: training is bit-for-bit plain mmdet
+training.
+"""
+import fnmatch
+import functools
+from typing import Dict, List, Optional, Sequence, Union
+
+import torch
+from torch import Tensor, nn
+
+LossValue = Union[Tensor, List[Tensor]]
+
+
+class LossWeighting:
+    """Weights of named losses, and their last unweighted values.
+
+    Args:
+        losses (Sequence[str]): Loss names, or ``fnmatch`` patterns
+            (e.g. ``'s*.loss_cls'``), in the order of the weight vector.
+            Patterns are expanded against the first loss dict (sorted
+            matches), after which the names are fixed.
+    """
+
+    def __init__(self, losses: Sequence[str]) -> None:
+        if isinstance(losses, str) or not losses:
+            raise ValueError('loss_weighting.losses must be a non-empty list '
+                             f'of loss names, got {losses!r}')
+        self.patterns = list(losses)
+        self.names: Optional[List[str]] = None
+        if not any(_is_pattern(p) for p in self.patterns):
+            self.names = list(self.patterns)
+        self.weights: Optional[List[float]] = None  # None: all 1
+        self.values: Optional[Tensor] = None  # last unweighted, detached
+
+    def resolve(self, loss_keys: Sequence[str]) -> List[str]:
+        """Fix the loss names from the keys of a real loss dict.
+
+        Raises:
+            KeyError: A name or pattern matches no loss of the model.
+        """
+        names: List[str] = []
+        for pattern in self.patterns:
+            matches = sorted(fnmatch.filter(loss_keys, pattern))
+            if not matches:
+                raise KeyError(
+                    f'loss_weighting.losses: {pattern!r} matches no loss of '
+                    f'the model; its losses are {sorted(loss_keys)}')
+            names += [m for m in matches if m not in names]
+        self.names = names
+        return names
+
+    def set_weights(self, weights: Optional[Sequence[float]]) -> None:
+        """Set lambda (in the order of :attr:`names`); None means all 1."""
+        if weights is not None:
+            weights = [float(w) for w in weights]
+            if self.names is not None and len(weights) != len(self.names):
+                raise ValueError(f'got {len(weights)} loss weights for '
+                                 f'{len(self.names)} losses {self.names}')
+        self.weights = weights
+
+    def __call__(self, losses: Dict[str, LossValue]) -> Dict[str, LossValue]:
+        """Weight a loss dict (a new dict; the input is not modified)."""
+        if self.names is None or any(n not in losses for n in self.names):
+            self.resolve(list(losses))
+        self.values = torch.stack(
+            [_reduce(losses[n]).detach() for n in self.names])
+        if self.weights is None or all(w == 1.0 for w in self.weights):
+            return losses
+        losses = dict(losses)
+        for name, weight in zip(self.names, self.weights):
+            if weight != 1.0:
+                losses[name] = _scale(losses[name], weight)
+        return losses
+
+
+def _is_pattern(name: str) -> bool:
+    return any(c in name for c in '*?[')
+
+
+def _reduce(value: LossValue) -> Tensor:
+    """The scalar mmengine's ``parse_losses`` makes of a loss entry."""
+    if isinstance(value, Tensor):
+        return value.mean()
+    return sum(v.mean() for v in value)
+
+
+def _scale(value: LossValue, weight: float) -> LossValue:
+    if isinstance(value, Tensor):
+        return value * weight
+    return [v * weight for v in value]
+
+
+class LossWeightingMixin:
+    """``parse_losses`` that weights the loss dict first (see module doc)."""
+
+    loss_weighting: LossWeighting
+
+    def parse_losses(self, losses):
+        return super().parse_losses(self.loss_weighting(losses))
+
+
+@functools.lru_cache(maxsize=None)
+def _weighted_class(cls: type) -> type:
+    return type(cls.__name__, (LossWeightingMixin, cls),
+                {'__module__': cls.__module__})
+
+
+def add_loss_weighting(model: nn.Module,
+                       weighting: LossWeighting) -> LossWeighting:
+    """Make ``model.parse_losses`` apply ``weighting`` (an unwrapped model).
+
+    Returns:
+        LossWeighting: ``weighting``, now ``model.loss_weighting``.
+    """
+    if not isinstance(model, LossWeightingMixin):
+        model.__class__ = _weighted_class(type(model))
+    model.loss_weighting = weighting
+    return weighting
+
+
+class HeadGradScaling:
+    """The heads' share of lambda undone: "we re-scale the learning rate of
+    the i-th head by 1/lambda_i ... so that the loss weights only influence
+    the shared backbone" (paper, Implementation Details).
+
+    Implemented on the gradients of each head's parameters: a hook on every
+    head parameter multiplies its gradient by ``1 / lambda_i`` during the
+    backward pass. For SGD this is exactly a learning rate ``lr / lambda_i``
+    with weight decay ``lambda_i * wd`` (the weight decay term is untouched,
+    so it is not scaled along with the lr); unlike a factor written into
+    ``param_group['lr']``, it never compounds with the cosine scheduler (which
+    derives each lr from the group's current one), needs no state of its own
+    (it follows the member's current lambda, which moves with the member) and
+    works with any optimizer wrapper, AMP and DDP (the hook runs before DDP's
+    all-reduce).
+
+    Choices: lambda is clamped to ``min_lambda`` before inverting (lambda near
+    0 would make 1/lambda explode; default 0.1, i.e. at most a 10x gradient);
+    a parameter trained by several weighted losses (Shared2FCBBoxHead's
+    shared fcs serve both loss_cls and loss_bbox) gets
+    ``1 / mean(clamped lambdas)`` of those losses.
+
+    Args:
+        model (nn.Module): The unwrapped model.
+        heads (dict): Loss name -> list of module-name prefixes of the
+            parameters that loss trains on its own.
+        loss_names (list[str]): The order of the weight vector.
+        min_lambda (float): Clamp before inverting. Defaults to 0.1.
+    """
+
+    def __init__(self,
+                 model: nn.Module,
+                 heads: Dict[str, Sequence[str]],
+                 loss_names: Sequence[str],
+                 min_lambda: float = 0.1) -> None:
+        unknown = sorted(set(heads) - set(loss_names))
+        if unknown:
+            raise KeyError(f'loss_weighting.heads: {unknown} are not weighted '
+                           f'losses {list(loss_names)}')
+        if min_lambda <= 0:
+            raise ValueError(
+                f'loss_weighting.min_lambda must be > 0, got {min_lambda}')
+        self.min_lambda = min_lambda
+        self.loss_index = {name: i for i, name in enumerate(loss_names)}
+        # parameter name -> indices of the losses whose head it belongs to
+        self.groups: Dict[str, List[int]] = {}
+        names = dict(model.named_parameters())
+        for loss, prefixes in heads.items():
+            found = False
+            for pname in names:
+                if any(pname == p or pname.startswith(p + '.')
+                       for p in prefixes):
+                    self.groups.setdefault(pname, []).append(
+                        self.loss_index[loss])
+                    found = True
+            if not found:
+                raise KeyError(f'loss_weighting.heads[{loss!r}]: no '
+                               f'parameter of the model under {prefixes}')
+        self.scales: Dict[str, float] = {n: 1.0 for n in self.groups}
+        self._handles = [
+            names[n].register_hook(functools.partial(self._scale, n))
+            for n in self.groups if names[n].requires_grad
+        ]
+
+    def set_weights(self, weights: Optional[Sequence[float]]) -> None:
+        """Update the gradient factors from lambda (None: all 1)."""
+        for pname, idx in self.groups.items():
+            if weights is None:
+                self.scales[pname] = 1.0
+            else:
+                lam = [max(float(weights[i]), self.min_lambda) for i in idx]
+                self.scales[pname] = len(lam) / sum(lam)
+
+    def _scale(self, pname: str, grad: Tensor) -> Optional[Tensor]:
+        scale = self.scales[pname]
+        return None if scale == 1.0 else grad * scale
+
+    def remove(self) -> None:
+        """Remove the gradient hooks."""
+        for handle in self._handles:
+            handle.remove()
+        self._handles = []

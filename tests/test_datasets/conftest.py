@@ -1,0 +1,55 @@
+"""Shared fixtures: a small generated dataset and a "stuff-first" copy."""
+import json
+import os.path as osp
+
+import pytest
+
+from mmada.datasets.synthetic import (STUFF_CLASSES, THING_CLASSES,
+                                      generate_synthetic_panoptic)
+
+SMALL = dict(num_train=12, num_val=4, num_proxy_val=4, seed=3)
+METAINFO = dict(
+    classes=THING_CLASSES + STUFF_CLASSES,
+    thing_classes=THING_CLASSES,
+    stuff_classes=STUFF_CLASSES)
+
+
+@pytest.fixture(scope='session')
+def synth_root(tmp_path_factory) -> str:
+    """A small synthetic dataset (read-only: copy it to modify it)."""
+    root = str(tmp_path_factory.mktemp('synth') / 'synthetic_panoptic')
+    return generate_synthetic_panoptic(root, **SMALL)
+
+
+def write_stuff_first(src: str, dst: str) -> dict:
+    """Copy a panoptic JSON, listing stuff first with shuffled category ids.
+
+    The new ids are a permutation of the old ones (so 'circle' gets e.g. the
+    old id of 'water'), categories are listed stuff first and each group in
+    reverse order; segments follow. Returns the old -> new id mapping.
+    """
+    with open(src) as f:
+        data = json.load(f)
+    cats = data['categories']
+    ids = [c['id'] for c in cats]
+    new_ids = ids[3:] + ids[:3]
+    mapping = dict(zip(ids, new_ids))
+    stuff = [c for c in cats if not c['isthing']][::-1]
+    things = [c for c in cats if c['isthing']][::-1]
+    data['categories'] = [dict(c, id=mapping[c['id']]) for c in stuff + things]
+    for ann in data['annotations']:
+        for seg in ann['segments_info']:
+            seg['category_id'] = mapping[seg['category_id']]
+    with open(dst, 'w') as f:
+        json.dump(data, f)
+    return mapping
+
+
+@pytest.fixture(scope='session')
+def stuff_first_ann(synth_root, tmp_path_factory) -> str:
+    """``panoptic_train.json`` of ``synth_root``, stuff first, ids shuffled.
+    """
+    dst = str(tmp_path_factory.mktemp('stuff_first') / 'stuff_first.json')
+    write_stuff_first(
+        osp.join(synth_root, 'annotations', 'panoptic_train.json'), dst)
+    return dst

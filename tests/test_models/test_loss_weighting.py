@@ -1,0 +1,164 @@
+"""Loss weights in parse_losses, and the 1/lambda head gradient scaling."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+
+import mmada  # noqa: F401
+from mmada.models import HeadGradScaling, LossWeighting, add_loss_weighting
+
+TINY = 'configs/_base_/models/cascade-panoptic-fpn_tiny.py'
+NAMES = [
+    's0.loss_cls', 's0.loss_bbox', 's0.loss_mask', 's1.loss_cls',
+    's1.loss_bbox', 's1.loss_mask', 's2.loss_cls', 's2.loss_bbox',
+    's2.loss_mask', 'loss_seg'
+]
+
+
+def tiny_model(seed=0):
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(TINY)
+    for head in cfg.model.roi_head.bbox_head:
+        head.num_classes = 3
+    cfg.model.roi_head.mask_head.num_classes = 3
+    for key in ('semantic_head', 'panoptic_fusion_head'):
+        cfg.model[key].num_things_classes = 3
+        cfg.model[key].num_stuff_classes = 2
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    return model, cfg
+
+
+def batch(seed=0):
+    from mmdet.testing import demo_mm_inputs
+    torch.manual_seed(seed)
+    return demo_mm_inputs(batch_size=2, image_shapes=(3, 96, 128),
+                          num_items=[3, 4], num_classes=3, with_mask=True,
+                          with_semantic=True)
+
+
+def train(model, steps=3, lr=0.01):
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=lr,
+                                         momentum=0.9, weight_decay=1e-4))
+    model.train()
+    for step in range(steps):
+        torch.manual_seed(100 + step)  # the RoI samplers draw from torch
+        model.train_step(batch(step), optim)
+    return model
+
+
+def test_resolve_patterns_and_unknown_names():
+    w = LossWeighting(['s*.loss_cls', 'loss_seg'])
+    assert w.names is None
+    keys = ['loss_rpn_cls', 's1.loss_cls', 's0.loss_cls', 'loss_seg', 's0.acc']
+    assert w.resolve(keys) == ['s0.loss_cls', 's1.loss_cls', 'loss_seg']
+    with pytest.raises(KeyError, match="'loss_sem' matches no loss.*loss_seg"):
+        LossWeighting(['loss_sem']).resolve(keys)
+    with pytest.raises(ValueError, match='non-empty list'):
+        LossWeighting('loss_seg')
+
+
+def test_weights_multiply_named_entries_and_keep_raw_values():
+    w = LossWeighting(['a', 'b'])
+    losses = dict(a=torch.tensor(2.0), b=[torch.tensor([1.0, 3.0])],
+                  c=torch.tensor(5.0))
+    w.set_weights([0.5, 3.0])
+    out = w(losses)
+    assert out['a'].item() == 1.0  # 0.5 * 2
+    assert out['b'][0].tolist() == [3.0, 9.0]
+    assert out['c'] is losses['c']
+    # unweighted values, reduced as mmengine's parse_losses does
+    assert w.values.tolist() == [2.0, 2.0]
+    with pytest.raises(ValueError, match='3 loss weights for 2 losses'):
+        w.set_weights([1, 2, 3])
+
+
+def test_all_weights_one_is_bit_for_bit_plain_mmdet():
+    plain, _ = tiny_model()
+    weighted = copy.deepcopy(plain)
+    weighting = add_loss_weighting(weighted, LossWeighting(NAMES))
+    weighting.set_weights([1.0] * 10)
+    cfg = Config.fromfile(TINY)
+    heads = HeadGradScaling(weighted, cfg.loss_weighting.heads, NAMES)
+    heads.set_weights([1.0] * 10)
+    train(plain)
+    train(weighted)
+    assert type(weighted).__name__ == type(plain).__name__
+    for (n, p), q in zip(plain.state_dict().items(),
+                         weighted.state_dict().values()):
+        assert torch.equal(p, q), n
+    assert weighting.values.shape == (10, )
+
+
+def test_weighted_total_loss():
+    model, _ = tiny_model()
+    model.train()
+    data = model.data_preprocessor(batch(), True)
+    torch.manual_seed(0)
+    losses = model(**data, mode='loss')
+    plain_total, _ = model.parse_losses(losses)
+    w = add_loss_weighting(model, LossWeighting(NAMES))
+    w.set_weights([1.0] * 9 + [3.0])
+    total, log_vars = model.parse_losses(losses)
+    # lambda_seg = 3 adds 2 * loss_seg to the total
+    expected = plain_total + 2 * losses['loss_seg']
+    assert torch.allclose(total, expected, rtol=1e-6)
+    assert torch.allclose(log_vars['loss_seg'], 3 * losses['loss_seg'])
+
+
+def grads_after_backward(model, weights, scaling):
+    model.zero_grad()
+    data = model.data_preprocessor(batch(), True)
+    torch.manual_seed(0)
+    w = add_loss_weighting(model, LossWeighting(NAMES))
+    w.set_weights(weights)
+    if scaling is not None:
+        scaling.set_weights(weights)
+    total, _ = model.parse_losses(model(**data, mode='loss'))
+    total.backward()
+    return {n: p.grad.clone() for n, p in model.named_parameters()
+            if p.grad is not None}
+
+
+def test_head_gradients_undo_lambda_backbone_keeps_it():
+    model, cfg = tiny_model()
+    model.train()
+    base = grads_after_backward(model, [1.0] * 10, None)
+    scaling = HeadGradScaling(model, cfg.loss_weighting.heads, NAMES)
+    # lambda = 2 for every loss: multiplying by 2 then by 1/2 is exact
+    doubled = grads_after_backward(model, [2.0] * 10, scaling)
+    head = 'semantic_head.conv_logits.weight'
+    assert torch.equal(doubled[head], base[head])
+    shared = 'roi_head.bbox_head.0.shared_fcs.0.weight'
+    assert torch.equal(doubled[shared], base[shared])
+    # the backbone gets 2x the weighted losses' gradient (+ the unweighted
+    # RPN losses' gradient): it keeps lambda
+    backbone = 'backbone.conv1.weight'
+    assert not torch.allclose(doubled[backbone], base[backbone], rtol=0.1)
+    scaling.remove()
+
+
+def test_head_scale_factors_by_hand():
+    model, cfg = tiny_model()
+    scaling = HeadGradScaling(model, cfg.loss_weighting.heads, NAMES,
+                              min_lambda=0.1)
+    lam = [4.0, 0.5, 1.0, 1, 1, 1, 1, 1, 1, 0.01]
+    scaling.set_weights(lam)
+    s = scaling.scales
+    assert s['roi_head.bbox_head.0.fc_cls.weight'] == 1 / 4
+    assert s['roi_head.bbox_head.0.fc_reg.weight'] == 1 / 0.5
+    # shared fcs serve loss_cls and loss_bbox: 1 / mean(4, 0.5) = 1 / 2.25
+    assert s['roi_head.bbox_head.0.shared_fcs.0.weight'] == pytest.approx(
+        1 / 2.25)
+    # lambda 0.01 is clamped to 0.1 before inverting
+    assert s['semantic_head.conv_logits.weight'] == pytest.approx(10.0)
+    assert 'backbone.conv1.weight' not in s
+    with pytest.raises(KeyError, match="no parameter of the model"):
+        HeadGradScaling(model, {'loss_seg': ['semantic_hed']}, NAMES)
+    with pytest.raises(KeyError, match='not weighted losses'):
+        HeadGradScaling(model, {'loss_x': ['semantic_head']}, NAMES)

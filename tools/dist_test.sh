@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Distributed testing: tools/dist_test.sh CONFIG CHECKPOINT GPUS [ARGS]
+exec "$(dirname "$0")/dist_run.sh" test.py "$3" "$1" "$2" "${@:4}"
