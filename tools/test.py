@@ -4,8 +4,9 @@
         [--show-dir DIR] [--work-dir DIR] [--cfg-options ...] [--launcher ...]
 
 ``--out-dir DIR`` writes the predictions in COCO panoptic format
-(``DIR/panoptic.json`` and the PNGs in ``DIR/panoptic/``), which
-``panopticapi.evaluation.pq_compute`` reads.
+(``DIR/predictions.panoptic.json`` and the PNGs in
+``DIR/predictions.panoptic/``), which ``panopticapi.evaluation.pq_compute``
+reads.
 """
 import argparse
 import os.path as osp
@@ -41,9 +42,11 @@ def main():
     if args.classwise:
         set_evaluators(cfg, classwise=True)
     if args.out_dir:
-        # the metric writes <prefix>.json and <prefix>/ (its PNGs)
+        # the metric writes <prefix>.panoptic.json and <prefix>.panoptic/
         set_evaluators(
-            cfg, outfile_prefix=osp.join(args.out_dir, 'panoptic'), nproc=1)
+            cfg,
+            outfile_prefix=osp.join(args.out_dir, 'predictions'),
+            nproc=1)
     if args.show_dir:
         cfg.default_hooks.visualization.draw = True
         cfg.default_hooks.visualization.test_out_dir = args.show_dir

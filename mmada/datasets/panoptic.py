@@ -35,7 +35,6 @@ from mmdet.registry import DATASETS, TRANSFORMS
 from mmdet.structures.mask import BitmapMasks
 from .proxy_split import load_panoptic_json, read_categories
 
-
 #: Placeholder ``ann_file`` of the dataloaders and evaluators of configs that
 #: describe their data with ``panoptic_data`` (see ``panoptic_data.py``): a
 #: config run without :func:`apply_panoptic_data` fails loudly instead of
@@ -244,8 +243,7 @@ class PanopticDataset(CocoPanopticDataset):
         if 'thing_classes' not in self._metainfo:  # lazy_init
             check_not_unset(self.ann_file)
             self._metainfo = resolve_panoptic_metainfo(
-                self._metainfo, read_categories(self.ann_file),
-                self.ann_file)
+                self._metainfo, read_categories(self.ann_file), self.ann_file)
 
     def load_data_list(self) -> List[dict]:
         """Load the annotation file (see ``CocoDataset.load_data_list``)."""
@@ -256,8 +254,8 @@ class PanopticDataset(CocoPanopticDataset):
                 self.ann_file, backend_args=self.backend_args) as local_path:
             self.coco = self.COCOAPI(local_path)
         categories = self.coco.dataset['categories']
-        self._metainfo = resolve_panoptic_metainfo(self._metainfo,
-                                                   categories, self.ann_file)
+        self._metainfo = resolve_panoptic_metainfo(self._metainfo, categories,
+                                                   self.ann_file)
         classes = self._metainfo['classes']
         extra = [c['name'] for c in categories if c['name'] not in classes]
         if extra:
@@ -293,14 +291,16 @@ class PanopticDataset(CocoPanopticDataset):
             ann for ann in raw_data_info['raw_ann_info']
             if ann['image_id'] == img_info['img_id']
         ]
-        data_info = dict(
-            img_path=osp.join(self.data_prefix['img'],
-                              img_info['file_name']),
-            img_id=img_info['img_id'],
-            seg_map_path=osp.join(
+        seg_map_path = None
+        if self.data_prefix.get('seg', None):
+            # mmdet's rule (the metric uses it too)
+            seg_map_path = osp.join(
                 self.data_prefix['seg'],
                 img_info['file_name'].replace('.jpg', '.png'))
-            if self.data_prefix.get('seg', None) else None,
+        data_info = dict(
+            img_path=osp.join(self.data_prefix['img'], img_info['file_name']),
+            img_id=img_info['img_id'],
+            seg_map_path=seg_map_path,
             height=img_info['height'],
             width=img_info['width'])
         if self.return_classes:
@@ -313,8 +313,8 @@ class PanopticDataset(CocoPanopticDataset):
         for ann in ann_info:
             category_id = ann['category_id']
             x1, y1, w, h = ann['bbox']
-            if (category_id not in self.cat2label or ann['area'] <= 0
-                    or w < 1 or h < 1):
+            if (category_id not in self.cat2label or ann['area'] <= 0 or w < 1
+                    or h < 1):
                 ignored.append(ann['id'])
                 continue
             label = self.cat2label[category_id]
@@ -384,8 +384,7 @@ class StrictLoadPanopticAnnotations(LoadPanopticAnnotations):
         if pan_png is None or pan_png.ndim != 3:
             raise ValueError(f'{path}: cannot decode panoptic PNG')
         pan_png = self.rgb2id(pan_png)
-        shape = results.get('ori_shape', (results['height'],
-                                          results['width']))
+        shape = results.get('ori_shape', (results['height'], results['width']))
         if pan_png.shape != tuple(shape):
             raise ValueError(f'{path}: PNG is {pan_png.shape[0]}x'
                              f'{pan_png.shape[1]} but the image is '

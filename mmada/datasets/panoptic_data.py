@@ -31,8 +31,8 @@ from .panoptic import PanopticDataset
 from .proxy_split import read_categories
 from .synthetic import ensure_synthetic_panoptic
 
-ALLOWED_KEYS = ('data_root', 'thing_classes', 'stuff_classes', 'train',
-                'val', 'test', 'synthetic')
+ALLOWED_KEYS = ('data_root', 'thing_classes', 'stuff_classes', 'train', 'val',
+                'test', 'synthetic')
 SPLIT_KEYS = ('ann_file', 'img', 'seg')
 _LOADERS = (('train', 'train_dataloader'), ('val', 'val_dataloader'),
             ('test', 'test_dataloader'))
@@ -64,8 +64,9 @@ def _split(pd: dict, name: str, required: bool) -> Optional[dict]:
     split = pd.get(name)
     if split is None:
         if required:
-            raise ValueError(f'panoptic_data.{name} is required: '
-                             f'dict({", ".join(k + "=..." for k in SPLIT_KEYS)})')
+            raise ValueError(
+                f'panoptic_data.{name} is required: '
+                f'dict({", ".join(k + "=..." for k in SPLIT_KEYS)})')
         return None
     if not isinstance(split, dict):
         raise TypeError(f'panoptic_data.{name} must be a dict, got '
@@ -163,8 +164,7 @@ def _set_evaluator(ev: Any, data_root: str, split: dict) -> None:
             _set_evaluator(m['metrics'], data_root, split)
             continue
         cls = _registered(METRICS, m.get('type'))
-        if not (isinstance(cls, type)
-                and issubclass(cls, CocoPanopticMetric)):
+        if not (isinstance(cls, type) and issubclass(cls, CocoPanopticMetric)):
             continue
         if not issubclass(cls, PanopticMetric):
             m['type'] = 'PanopticMetric'
@@ -203,12 +203,11 @@ def apply_panoptic_data(cfg: Any) -> Any:
     data_root = pd.get('data_root')
     if not isinstance(data_root, str) or not data_root:
         raise ValueError('panoptic_data.data_root is required (a directory)')
-    splits = dict(
-        train=_split(pd, 'train', True), val=_split(pd, 'val', True))
+    splits = dict(train=_split(pd, 'train', True), val=_split(pd, 'val', True))
     splits['test'] = _split(pd, 'test', False) or splits['val']
 
     synthetic = pd.get('synthetic')
-    if synthetic:
+    if synthetic is not None:
         ensure_synthetic_panoptic(data_root, **dict(synthetic))
     things, stuff = _classes(pd, data_root, splits)
     metainfo = dict(
@@ -246,8 +245,7 @@ def _dataset_classes(ds: dict) -> Optional[Tuple[tuple, tuple, str]]:
     if 'thing_classes' in class_meta and 'stuff_classes' in class_meta \
             and not meta:
         return (tuple(class_meta['thing_classes']),
-                tuple(class_meta['stuff_classes']),
-                f'{cls.__name__}.METAINFO')
+                tuple(class_meta['stuff_classes']), f'{cls.__name__}.METAINFO')
     return None
 
 

@@ -166,7 +166,9 @@ def make_proxy_split(ann_file: str,
             a for a in data['annotations'] if keep(a.get('image_id'))
         ]
         subset['proxy_split'] = dict(
-            source=osp.basename(ann_file), part=part, num_val=num_val,
+            source=osp.basename(ann_file),
+            part=part,
+            num_val=num_val,
             seed=seed)
         with atomic_write(out, 'w') as f:
             json.dump(subset, f, separators=(',', ':'))

@@ -82,10 +82,9 @@ STUFF_CLASSES = tuple(name for _, name, _ in STUFF_CATEGORIES)
 
 # Mean RGB colour of each stuff class; per image each channel is jittered by
 # N(0, 32) plus a shared brightness shift, so the classes overlap in colour.
-_STUFF_MEAN_RGB = np.array(
-    [(140, 160, 185), (110, 135, 90), (90, 120, 145), (150, 120, 105),
-     (170, 155, 125)],
-    dtype=np.float32)
+_STUFF_MEAN_RGB = np.array([(140, 160, 185), (110, 135, 90), (90, 120, 145),
+                            (150, 120, 105), (170, 155, 125)],
+                           dtype=np.float32)
 _SPLIT_CODES = {'train': 0, 'val': 1}
 
 
@@ -165,9 +164,9 @@ def _stuff_layout(rng: np.random.Generator, h: int,
             walk = np.cumsum(rng.normal(0, 1.2, ww)).astype(np.float32)
             walk -= np.linspace(walk[0], walk[-1], ww, dtype=np.float32)
             walk = cv2.blur(walk[None], (5, 1))[0]
-            wave = rng.uniform(2, 0.12 * hh) * np.sin(
-                2 * np.pi * x / rng.uniform(0.4, 1.2) / ww +
-                rng.uniform(0, 6.3))
+            wave = rng.uniform(
+                2, 0.12 * hh) * np.sin(2 * np.pi * x / rng.uniform(0.4, 1.2) /
+                                       ww + rng.uniform(0, 6.3))
             region += rows > (cut + wave + walk)[None]
         if transpose:
             region = np.ascontiguousarray(region.T)
@@ -206,12 +205,11 @@ def _thing_mask(cls: int, size: float, center: np.ndarray, rot: float,
         elif cls == 7:
             off = center + 0.5 * r * np.array([np.cos(rot), np.sin(rot)])
             o16 = tuple(int(v) for v in np.round(off * 16))
-            cv2.circle(m, o16, int(round(0.85 * r * 16)), 0, -1, cv2.LINE_8,
-                       4)
+            cv2.circle(m, o16, int(round(0.85 * r * 16)), 0, -1, cv2.LINE_8, 4)
         return m.astype(bool)
     if cls == 1:  # square
-        pts = _poly(center, np.full(4, r * 0.95), np.arange(4) * np.pi / 2 +
-                    np.pi / 4, rot)
+        pts = _poly(center, np.full(4, r * 0.95),
+                    np.arange(4) * np.pi / 2 + np.pi / 4, rot)
     elif cls == 2:  # triangle
         pts = _poly(center, np.full(3, r), np.arange(3) * 2 * np.pi / 3, rot)
     elif cls == 3:  # diamond: an elongated rhombus, long axis ~vertical
@@ -243,8 +241,8 @@ def _thing_texture(cls: int, rng: np.random.Generator, u: np.ndarray,
     if cls == 0:  # circle: horizontal stripes, period 4
         return np.sin(2 * np.pi * v / 4.0)
     if cls == 1:  # square: checker, period 5
-        return np.sign(np.sin(2 * np.pi * u / 5.0) *
-                       np.sin(2 * np.pi * v / 5.0))
+        return np.sign(
+            np.sin(2 * np.pi * u / 5.0) * np.sin(2 * np.pi * v / 5.0))
     if cls == 2:  # triangle: dots, period 4
         return np.where(
             np.cos(2 * np.pi * u / 4.0) + np.cos(2 * np.pi * v / 4.0) > 1.0,
@@ -260,8 +258,8 @@ def _thing_texture(cls: int, rng: np.random.Generator, u: np.ndarray,
     return np.sin(2 * np.pi * v / 7.0)  # crescent: wide stripes, period 7
 
 
-def _place_things(rng: np.random.Generator, h: int, w: int, cfg: dict
-                  ) -> Tuple[np.ndarray, List[dict]]:
+def _place_things(rng: np.random.Generator, h: int, w: int,
+                  cfg: dict) -> Tuple[np.ndarray, List[dict]]:
     """Place things in painting order; returns the visible-instance map.
 
     ``inst_map`` holds 0 for stuff and ``k + 1`` for the k-th instance. A
@@ -307,8 +305,12 @@ def _place_things(rng: np.random.Generator, h: int, w: int, cfg: dict
 def _bbox_area(mask: np.ndarray) -> Tuple[List[int], int]:
     ys = np.flatnonzero(mask.any(axis=1))
     xs = np.flatnonzero(mask.any(axis=0))
-    bbox = [int(xs[0]), int(ys[0]), int(xs[-1] - xs[0] + 1),
-            int(ys[-1] - ys[0] + 1)]
+    bbox = [
+        int(xs[0]),
+        int(ys[0]),
+        int(xs[-1] - xs[0] + 1),
+        int(ys[-1] - ys[0] + 1)
+    ]
     return bbox, int(mask.sum())
 
 
@@ -391,8 +393,9 @@ def render_image(rng: np.random.Generator, h: int, w: int,
         pan[mask] = seg_id
         bbox, area = _bbox_area(mask)
         segments.append(
-            dict(id=seg_id, category_id=cat_id, iscrowd=0, bbox=bbox,
-                 area=area))
+            dict(
+                id=seg_id, category_id=cat_id, iscrowd=0, bbox=bbox,
+                area=area))
     per_class: Counter = Counter()
     for k, thing in enumerate(things):
         mask = inst_map == k + 1
@@ -402,8 +405,9 @@ def render_image(rng: np.random.Generator, h: int, w: int,
         pan[mask] = seg_id
         bbox, area = _bbox_area(mask)
         segments.append(
-            dict(id=seg_id, category_id=cat_id, iscrowd=0, bbox=bbox,
-                 area=area))
+            dict(
+                id=seg_id, category_id=cat_id, iscrowd=0, bbox=bbox,
+                area=area))
     return img, pan, segments
 
 
@@ -440,16 +444,14 @@ def _write_split(root: str, split: str, num: int, cfg: dict,
     offset = VAL_ID_OFFSET if split == 'val' else 0
     images, annotations = [], []
     for index in range(num):
-        rng = np.random.default_rng(
-            [cfg['seed'], _SPLIT_CODES[split], index])
+        rng = np.random.default_rng([cfg['seed'], _SPLIT_CODES[split], index])
         h = int(rng.integers(cfg['min_size'], cfg['max_size'] + 1))
         w = int(rng.integers(cfg['min_size'], cfg['max_size'] + 1))
         img, pan, segments = render_image(rng, h, w, cfg)
         img_id = offset + index + 1
         stem = f'{img_id:012d}'
-        ok, jpg = cv2.imencode(
-            '.jpg', img[..., ::-1],
-            [cv2.IMWRITE_JPEG_QUALITY, cfg['jpeg_quality']])
+        ok, jpg = cv2.imencode('.jpg', img[..., ::-1],
+                               [cv2.IMWRITE_JPEG_QUALITY, cfg['jpeg_quality']])
         assert ok, 'JPEG encoding failed'
         jpg.tofile(osp.join(img_dir, f'{stem}.jpg'))
         rgb = np.stack([pan % 256, pan // 256 % 256, pan // 65536], axis=-1)
@@ -547,11 +549,19 @@ def generate_synthetic_panoptic(root: str,
         str: ``root``.
     """
     args = _resolved_args(
-        num_train=num_train, num_val=num_val, num_proxy_val=num_proxy_val,
-        seed=seed, min_size=min_size, max_size=max_size,
-        difficulty=difficulty, min_things=min_things, max_things=max_things,
-        min_thing_size=min_thing_size, max_thing_size=max_thing_size,
-        min_visible_area=min_visible_area, jpeg_quality=jpeg_quality)
+        num_train=num_train,
+        num_val=num_val,
+        num_proxy_val=num_proxy_val,
+        seed=seed,
+        min_size=min_size,
+        max_size=max_size,
+        difficulty=difficulty,
+        min_things=min_things,
+        max_things=max_things,
+        min_thing_size=min_thing_size,
+        max_thing_size=max_thing_size,
+        min_visible_area=min_visible_area,
+        jpeg_quality=jpeg_quality)
     _check_args(args)
     info = dict(
         description='mmada synthetic panoptic dataset',
@@ -561,9 +571,9 @@ def generate_synthetic_panoptic(root: str,
     root = osp.normpath(root)
     parent = osp.dirname(osp.abspath(root))
     os.makedirs(parent, exist_ok=True)
-    tmp = osp.join(parent,
-                   f'.{osp.basename(root)}.tmp-{os.getpid()}-'
-                   f'{uuid.uuid4().hex[:8]}')
+    tmp = osp.join(
+        parent, f'.{osp.basename(root)}.tmp-{os.getpid()}-'
+        f'{uuid.uuid4().hex[:8]}')
     try:
         os.makedirs(osp.join(tmp, 'annotations'))
         _write_split(tmp, 'train', num_train, args, info)
@@ -589,8 +599,7 @@ def generate_synthetic_panoptic(root: str,
 
 def is_synthetic_panoptic(root: str) -> bool:
     """Whether ``root`` holds a complete generated dataset."""
-    return osp.isfile(
-        osp.join(root, 'annotations', 'panoptic_proxy_val.json'))
+    return osp.isfile(osp.join(root, 'annotations', 'panoptic_proxy_val.json'))
 
 
 def ensure_synthetic_panoptic(root: str, **kwargs) -> str:
@@ -641,8 +650,9 @@ def dataset_summary(root: str) -> str:
     names = {c['id']: c['name'] for c in categories()}
     things = {c['id'] for c in categories() if c['isthing']}
     for split in ('train', 'val', 'proxy_train', 'proxy_val'):
-        with open(osp.join(root, 'annotations', f'panoptic_{split}.json'),
-                  encoding='utf-8') as f:
+        with open(
+                osp.join(root, 'annotations', f'panoptic_{split}.json'),
+                encoding='utf-8') as f:
             data = json.load(f)
         parts.append(f"{split} {len(data['images'])}")
         if split not in ('train', 'val'):

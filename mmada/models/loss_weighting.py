@@ -43,6 +43,13 @@ class LossWeighting:
         self.weights: Optional[List[float]] = None  # None: all 1
         self.values: Optional[Tensor] = None  # last unweighted, detached
 
+    def bind(self, model: nn.Module) -> None:
+        """Called once with the (unwrapped) model the weighting serves.
+
+        Static weights need nothing; weighting rules that learn their weights
+        from the model during training (GradNorm) override it.
+        """
+
     def resolve(self, loss_keys: Sequence[str]) -> List[str]:
         """Fix the loss names from the keys of a real loss dict.
 
@@ -126,6 +133,7 @@ def add_loss_weighting(model: nn.Module,
     if not isinstance(model, LossWeightingMixin):
         model.__class__ = _weighted_class(type(model))
     model.loss_weighting = weighting
+    weighting.bind(model)
     return weighting
 
 

@@ -8,6 +8,7 @@ crafted file run code. Instead, importing mmada replaces mmengine's loader for
 local files with one that keeps ``weights_only=True`` and allow-lists exactly
 the types that mmengine's and mmada's own checkpoints carry.
 """
+import inspect
 import pickle
 from typing import Any, List, Optional
 
@@ -30,12 +31,32 @@ def _numpy_globals() -> List[Any]:
             ] + [type(np.dtype(t)) for t in dtypes]
 
 
+def _history_buffer_method(owner: Any, name: str) -> Any:
+    """The only ``getattr`` a checkpoint may call.
+
+    mmengine's message hub saves ``HistoryBuffer`` objects whose
+    ``statistics_methods`` hold the class's functions (``min``, ``mean``...),
+    which pickle writes as ``getattr(HistoryBuffer, 'min')``. A general
+    ``getattr`` would reach anything (``getattr(os, 'system')``); this one
+    only returns plain functions defined on HistoryBuffer.
+    """
+    from mmengine.logging import HistoryBuffer
+    if (isinstance(owner, type) and issubclass(owner, HistoryBuffer)
+            and inspect.isfunction(getattr(owner, name, None))):
+        return getattr(owner, name)
+    raise pickle.UnpicklingError(
+        f'refused getattr({owner!r}, {name!r}): only HistoryBuffer\'s '
+        'statistics methods may be looked up')
+
+
 def safe_globals() -> List[Any]:
     """Types allowed in a checkpoint besides tensors and plain containers."""
     from mmengine.config import ConfigDict
     from mmengine.logging import HistoryBuffer
-    return _numpy_globals() + [HistoryBuffer, ConfigDict, slice
-                               ] + _EXTRA_SAFE_GLOBALS
+    return _numpy_globals() + [
+        HistoryBuffer, ConfigDict, slice,
+        (_history_buffer_method, 'builtins.getattr')
+    ] + _EXTRA_SAFE_GLOBALS
 
 
 def add_safe_globals(types: List[Any]) -> None:
@@ -72,11 +93,14 @@ def load_checkpoint_file(filename: str,
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
-        first_line = str(e).strip().splitlines()[0]
+        lines = str(e).strip().splitlines()
+        reason = next((ln.strip() for ln in lines if 'GLOBAL' in ln),
+                      lines[0] if lines else 'unpickling error')
         raise pickle.UnpicklingError(
-            f'{filename}: refused to load: it holds a type outside mmada\'s '
-            f'weights-only allow-list ({first_line}). If you trust the file, '
-            'allow the type with mmada.utils.add_safe_globals([...]).') from e
+            f'{filename}: refused to load: it holds something outside '
+            f'mmada\'s weights-only allow-list ({reason.split(". ")[0]}). '
+            'If you trust the file, allow the type with '
+            'mmada.utils.add_safe_globals([...]).') from e
 
 
 def _load_from_local(filename: str, map_location: Optional[Any]) -> Any:

@@ -4,14 +4,9 @@ import os.path as osp
 
 import pytest
 
-from mmada.datasets.synthetic import (STUFF_CLASSES, THING_CLASSES,
-                                      generate_synthetic_panoptic)
+from mmada.datasets.synthetic import generate_synthetic_panoptic
 
 SMALL = dict(num_train=12, num_val=4, num_proxy_val=4, seed=3)
-METAINFO = dict(
-    classes=THING_CLASSES + STUFF_CLASSES,
-    thing_classes=THING_CLASSES,
-    stuff_classes=STUFF_CLASSES)
 
 
 @pytest.fixture(scope='session')

@@ -12,6 +12,7 @@ import shutil
 import cv2
 import numpy as np
 import pytest
+from mmengine.dataset import Compose
 from mmengine.registry import init_default_scope
 
 import mmada  # noqa: F401  (registers everything)
@@ -21,9 +22,12 @@ from mmada.datasets.synthetic import (STUFF_CLASSES, THING_CLASSES,
 from mmdet.datasets import CocoPanopticDataset
 from mmdet.registry import DATASETS
 
-from conftest import METAINFO
-
 init_default_scope('mmdet')
+
+METAINFO = dict(
+    classes=THING_CLASSES + STUFF_CLASSES,
+    thing_classes=THING_CLASSES,
+    stuff_classes=STUFF_CLASSES)
 
 NUM_THINGS = len(THING_CLASSES)
 PIPELINE = [
@@ -33,7 +37,10 @@ PIPELINE = [
 ]
 
 
-def _build(root, ann_file, type='PanopticDataset', metainfo=METAINFO,
+def _build(root,
+           ann_file,
+           type='PanopticDataset',
+           metainfo=METAINFO,
            **kwargs):
     cfg = dict(
         type=type,
@@ -54,9 +61,11 @@ def _png_ids(path):
 
 def _labels_by_segment(ds):
     """{(img_id, segment id): label} over the whole dataset."""
-    return {(d['img_id'], s['id']): s['category']
-            for d in (ds.get_data_info(i) for i in range(len(ds)))
-            for s in d['segments_info']}
+    return {
+        (d['img_id'], s['id']): s['category']
+        for d in (ds.get_data_info(i) for i in range(len(ds)))
+        for s in d['segments_info']
+    }
 
 
 def _copy(root, tmp_path):
@@ -77,8 +86,7 @@ def test_getitem_labels_match_pngs(synth_root):
     ds = _build(synth_root, 'annotations/panoptic_train.json')
     assert isinstance(ds, PanopticDataset) and len(ds) == 12
     assert ds.metainfo['classes'] == THING_CLASSES + STUFF_CLASSES
-    with open(osp.join(synth_root, 'annotations',
-                       'panoptic_train.json')) as f:
+    with open(osp.join(synth_root, 'annotations', 'panoptic_train.json')) as f:
         data = json.load(f)
     names = {c['id']: c['name'] for c in data['categories']}
     anns = {a['image_id']: a for a in data['annotations']}
@@ -114,8 +122,10 @@ def test_classes_default_to_the_json(synth_root):
     assert ds.metainfo['stuff_classes'] == STUFF_CLASSES
     assert len(ds.metainfo['palette']) == len(THING_CLASSES + STUFF_CLASSES)
     # classes alone: split by the JSON's isthing
-    ds = _build(synth_root, 'annotations/panoptic_train.json',
-                metainfo=dict(classes=METAINFO['classes']))
+    ds = _build(
+        synth_root,
+        'annotations/panoptic_train.json',
+        metainfo=dict(classes=METAINFO['classes']))
     assert ds.metainfo['thing_classes'] == THING_CLASSES
 
 
@@ -148,8 +158,8 @@ def test_unknown_json_category_is_void(synth_root, tmp_path):
     # a metainfo subset: the other classes' segments are void, not errors
     meta = dict(thing_classes=THING_CLASSES[:4], stuff_classes=STUFF_CLASSES)
     with pytest.warns(UserWarning, match='not in the metainfo'):
-        ds = _build(synth_root, 'annotations/panoptic_train.json',
-                    metainfo=meta)
+        ds = _build(
+            synth_root, 'annotations/panoptic_train.json', metainfo=meta)
     for idx in range(len(ds)):
         out = ds[idx]['data_samples']
         assert (out.gt_instances.labels < 4).all()
@@ -163,8 +173,10 @@ def test_crowd_masks_stay_aligned_with_boxes(synth_root, tmp_path):
     with open(ann) as f:
         data = json.load(f)
     things = {c['id'] for c in data['categories'] if c['isthing']}
-    segs = [s for s in data['annotations'][0]['segments_info']
-            if s['category_id'] in things]
+    segs = [
+        s for s in data['annotations'][0]['segments_info']
+        if s['category_id'] in things
+    ]
     assert len(segs) >= 2
     crowd_id = segs[0]['id']
 
@@ -184,34 +196,51 @@ def test_crowd_masks_stay_aligned_with_boxes(synth_root, tmp_path):
                          sample.gt_instances.bboxes.numpy()):
         ys, xs = np.nonzero(mask)
         np.testing.assert_allclose(
-            [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], box)
+            [xs.min(), ys.min(),
+             xs.max() + 1, ys.max() + 1], box)
 
 
 def test_metainfo_errors(synth_root):
     ann = 'annotations/panoptic_train.json'
     with pytest.raises(ValueError, match=r"'blob'.*not among"):
-        _build(synth_root, ann, metainfo=dict(
-            thing_classes=THING_CLASSES + ('blob', ),
-            stuff_classes=STUFF_CLASSES))
-    with pytest.raises(ValueError,
-                       match="class 'sky' is in thing_classes but has "
-                       'isthing=0 in the annotation file'):
-        _build(synth_root, ann, metainfo=dict(
-            thing_classes=THING_CLASSES + ('sky', ),
-            stuff_classes=STUFF_CLASSES[1:]))
+        _build(
+            synth_root,
+            ann,
+            metainfo=dict(
+                thing_classes=THING_CLASSES + ('blob', ),
+                stuff_classes=STUFF_CLASSES))
+    with pytest.raises(
+            ValueError,
+            match="class 'sky' is in thing_classes but has "
+            'isthing=0 in the annotation file'):
+        _build(
+            synth_root,
+            ann,
+            metainfo=dict(
+                thing_classes=THING_CLASSES + ('sky', ),
+                stuff_classes=STUFF_CLASSES[1:]))
     with pytest.raises(ValueError, match='things first'):
-        _build(synth_root, ann, metainfo=dict(
-            classes=STUFF_CLASSES + THING_CLASSES,
-            thing_classes=THING_CLASSES, stuff_classes=STUFF_CLASSES))
+        _build(
+            synth_root,
+            ann,
+            metainfo=dict(
+                classes=STUFF_CLASSES + THING_CLASSES,
+                thing_classes=THING_CLASSES,
+                stuff_classes=STUFF_CLASSES))
     with pytest.raises(ValueError, match='things first'):
-        _build(synth_root, ann, metainfo=dict(
-            classes=STUFF_CLASSES + THING_CLASSES))
+        _build(
+            synth_root,
+            ann,
+            metainfo=dict(classes=STUFF_CLASSES + THING_CLASSES))
     with pytest.raises(ValueError, match='both thing_classes'):
         _build(synth_root, ann, metainfo=dict(thing_classes=THING_CLASSES))
     with pytest.raises(ValueError, match='duplicate'):
-        _build(synth_root, ann, metainfo=dict(
-            thing_classes=THING_CLASSES + ('circle', ),
-            stuff_classes=STUFF_CLASSES))
+        _build(
+            synth_root,
+            ann,
+            metainfo=dict(
+                thing_classes=THING_CLASSES + ('circle', ),
+                stuff_classes=STUFF_CLASSES))
     with pytest.raises(ValueError, match='apply_panoptic_data'):
         _build(synth_root, '<set by apply_panoptic_data(cfg)>')
 
@@ -238,17 +267,19 @@ def test_file_errors(tmp_path):
         d['annotations'][1]['segments_info'][0]['category_id'] = 999
 
     _edit_json(ann, unknown_category)
-    with pytest.raises(ValueError,
-                       match=r'panoptic_train\.json: a segment of image 2 '
-                       r'has category_id 999'):
+    with pytest.raises(
+            ValueError,
+            match=r'panoptic_train\.json: a segment of image 2 '
+            r'has category_id 999'):
         _build(root, rel)
 
     with open(ann, 'w') as f:
         f.write(good)
     os.remove(osp.join(root, 'train', '000000000003.jpg'))
-    with pytest.raises(FileNotFoundError,
-                       match=r'1 of 4 images listed in .*panoptic_train\.json'
-                       r' are missing, e\.g\. .*000000000003\.jpg'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'1 of 4 images listed in .*panoptic_train\.json'
+            r' are missing, e\.g\. .*000000000003\.jpg'):
         _build(root, rel)
     _build(root, rel, check_files=False)  # opt out
 
@@ -266,37 +297,31 @@ def test_png_errors(tmp_path):
 
     _edit_json(ann, drop_segment)
     ds = _build(root, rel)
-    with pytest.raises(ValueError,
-                       match=rf'000000000001\.png: segment id\(s\) '
-                       rf'\[{dropped}\] in the PNG are not in the '
-                       'segments_info of image 1'):
+    with pytest.raises(
+            ValueError,
+            match=rf'000000000001\.png: segment id\(s\) '
+            rf'\[{dropped}\] in the PNG are not in the '
+            'segments_info of image 1'):
         ds[0]
     # mmdet's loader silently makes it "ignore"
-    plain = _build(
-        root, rel, pipeline=None) if False else DATASETS.build(
-            dict(
-                type='PanopticDataset',
-                data_root=root,
-                ann_file=rel,
-                data_prefix=dict(
-                    img='train/', seg='annotations/panoptic_train/'),
-                pipeline=[
-                    dict(type='LoadImageFromFile'),
-                    dict(type='LoadPanopticAnnotations'),
-                    dict(type='PackDetInputs')
-                ]))
+    plain = _build(root, rel)
+    plain.pipeline = Compose([
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadPanopticAnnotations'),
+        dict(type='PackDetInputs')
+    ])
     assert (plain[0]['data_samples'].gt_sem_seg.sem_seg == 255).any()
 
     assert ds[1] is not None
     png = osp.join(root, 'annotations', 'panoptic_train', '000000000002.png')
     with open(png, 'wb') as f:
         f.write(b'not a png')
-    with pytest.raises(ValueError,
-                       match=r'000000000002\.png: cannot decode'):
+    with pytest.raises(ValueError, match=r'000000000002\.png: cannot decode'):
         ds[1]
     os.remove(png)
-    with pytest.raises(FileNotFoundError,
-                       match=r'panoptic PNG not found: .*000000000002\.png'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'panoptic PNG not found: .*000000000002\.png'):
         ds[1]
     with pytest.raises(FileNotFoundError, match=r'1 of 4 PNGs listed'):
         _build(root, rel)

@@ -28,8 +28,12 @@ def _fake(path, ids, string_ids=False):
                 image_id=i,
                 file_name=f'{i}.png',
                 segments_info=[
-                    dict(id=1, category_id=7, iscrowd=0, bbox=[0, 0, 1, 1],
-                         area=1)
+                    dict(
+                        id=1,
+                        category_id=7,
+                        iscrowd=0,
+                        bbox=[0, 0, 1, 1],
+                        area=1)
                 ]) for i in ids
         ],
         categories=[dict(id=7, name='a', isthing=1)])
@@ -94,8 +98,8 @@ def test_synthetic_proxy_files(synth_root):
     pt = load_panoptic_json(osp.join(ann, 'panoptic_proxy_train.json'))
     pv = load_panoptic_json(osp.join(ann, 'panoptic_proxy_val.json'))
     assert len(pv['images']) == 4 and len(pt['images']) == 8
-    assert sorted(pt['images'] + pv['images'],
-                  key=lambda im: im['id']) == full['images']
+    assert sorted(
+        pt['images'] + pv['images'], key=lambda im: im['id']) == full['images']
 
 
 def test_errors(tmp_path):
@@ -122,10 +126,10 @@ def test_errors(tmp_path):
 
 
 def test_default_paths_and_read_categories(tmp_path):
-    assert default_proxy_paths('data/coco/annotations/panoptic_train2017.json'
-                               ) == (
-        'data/coco/annotations/panoptic_proxy_train2017.json',
-        'data/coco/annotations/panoptic_proxy_val2017.json')
+    assert default_proxy_paths(
+        'data/coco/annotations/panoptic_train2017.json') == (
+            'data/coco/annotations/panoptic_proxy_train2017.json',
+            'data/coco/annotations/panoptic_proxy_val2017.json')
     assert default_proxy_paths('d/ade20k_panoptic_train.json') == (
         'd/ade20k_panoptic_proxy_train.json',
         'd/ade20k_panoptic_proxy_val.json')
@@ -137,9 +141,11 @@ def test_default_paths_and_read_categories(tmp_path):
     # categories first, and a file name containing "categories"
     data['images'][0]['file_name'] = '"categories".jpg'
     # ... and a later nested "categories" key that is not the list
-    first = dict(categories=data['categories'], images=data['images'],
-                 annotations=data['annotations'],
-                 info=dict(categories='see above'))
+    first = dict(
+        categories=data['categories'],
+        images=data['images'],
+        annotations=data['annotations'],
+        info=dict(categories='see above'))
     with open(src, 'w') as f:
         json.dump(first, f)
     assert read_categories(src) == data['categories']
@@ -150,14 +156,18 @@ def test_cli(tmp_path):
     _fake(src, range(30))
     tool = osp.join(REPO, 'tools', 'misc', 'make_proxy_split.py')
     res = subprocess.run([sys.executable, tool, src, '--num-val', '7'],
-                         capture_output=True, text=True, cwd=REPO)
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO)
     assert res.returncode == 0, res.stderr
     with open(tmp_path / 'panoptic_proxy_val2017.json') as f:
         assert len(json.load(f)['images']) == 7
     with open(tmp_path / 'panoptic_proxy_train2017.json') as f:
         assert len(json.load(f)['images']) == 23
     res = subprocess.run([sys.executable, tool, src, '--preset', 'ade20k'],
-                         capture_output=True, text=True, cwd=REPO)
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO)
     assert res.returncode == 1
     assert res.stderr.strip().splitlines() == [
         f'error: num_val must be in [1, 30) for {src} (30 images), got 2000'

@@ -85,7 +85,9 @@ def test_pngs_match_segments_info(synth_root):
                 ys, xs = np.nonzero(mask)
                 assert seg['area'] == int(mask.sum())
                 assert seg['bbox'] == [
-                    xs.min(), ys.min(), xs.max() - xs.min() + 1,
+                    xs.min(),
+                    ys.min(),
+                    xs.max() - xs.min() + 1,
                     ys.max() - ys.min() + 1
                 ]
                 assert seg['iscrowd'] == 0
@@ -151,8 +153,8 @@ def test_difficulty_knob_changes_contrast(tmp_path):
     easy = generate_synthetic_panoptic(
         str(tmp_path / 'easy'), difficulty=0.0, **TINY)
     hard = generate_synthetic_panoptic(str(tmp_path / 'hard'), **TINY)
-    assert _load(easy, 'train')['annotations'] == _load(
-        hard, 'train')['annotations']
+    assert _load(easy, 'train')['annotations'] == _load(hard,
+                                                        'train')['annotations']
 
     def contrast(root):
         data = _load(root, 'train')
@@ -177,8 +179,8 @@ def test_atomic_rename_keeps_existing_root(tmp_path):
     root = tmp_path / 'root'
     root.mkdir()
     (root / 'theirs.txt').write_text('keep me')
-    assert generate_synthetic_panoptic(str(root), **TINY) == osp.normpath(
-        str(root))
+    assert generate_synthetic_panoptic(str(root),
+                                       **TINY) == osp.normpath(str(root))
     assert os.listdir(root) == ['theirs.txt']
     assert (root / 'theirs.txt').read_text() == 'keep me'
     assert os.listdir(tmp_path) == ['root']  # no temporary left behind
@@ -192,8 +194,8 @@ def test_ensure(tmp_path):
     ensure_synthetic_panoptic(root, **TINY)  # already there: not remade
     assert os.stat(marker).st_mtime_ns == mtime
     with pytest.raises(ValueError, match='other arguments'):
-        ensure_synthetic_panoptic(root, num_train=7, num_val=2,
-                                  num_proxy_val=2)
+        ensure_synthetic_panoptic(
+            root, num_train=7, num_val=2, num_proxy_val=2)
     (tmp_path / 'partial').mkdir()
     (tmp_path / 'partial' / 'x').write_text('')
     with pytest.raises(ValueError, match='not a complete'):
@@ -213,9 +215,9 @@ def test_cli(tmp_path):
     out = str(tmp_path / 'cli')
     cmd = [
         sys.executable,
-        osp.join(REPO, 'tools', 'misc', 'make_synthetic_dataset.py'),
-        '--out', out, '--num-train', '5', '--num-val', '2',
-        '--num-proxy-val', '2', '--difficulty', '0.5'
+        osp.join(REPO, 'tools', 'misc',
+                 'make_synthetic_dataset.py'), '--out', out, '--num-train',
+        '5', '--num-val', '2', '--num-proxy-val', '2', '--difficulty', '0.5'
     ]
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert res.returncode == 0, res.stderr
@@ -225,5 +227,4 @@ def test_cli(tmp_path):
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert res.returncode == 1 and 'exists' in res.stderr
     assert dataset_summary(out) in subprocess.run(
-        cmd + ['--overwrite'], capture_output=True, text=True,
-        cwd=REPO).stdout
+        cmd + ['--overwrite'], capture_output=True, text=True, cwd=REPO).stdout

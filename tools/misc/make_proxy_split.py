@@ -26,13 +26,12 @@ def parse_args() -> argparse.Namespace:
         description='Make the proxy train/val split of a COCO panoptic file')
     parser.add_argument('ann_file', help='COCO panoptic JSON of a train set')
     size = parser.add_mutually_exclusive_group(required=True)
-    size.add_argument(
-        '--num-val', type=int, help='number of proxy val images')
+    size.add_argument('--num-val', type=int, help='number of proxy val images')
     size.add_argument(
         '--preset',
         choices=sorted(PROXY_VAL_SIZES),
-        help='the paper\'s size: ' + ', '.join(
-            f'{k} {v}' for k, v in sorted(PROXY_VAL_SIZES.items())))
+        help='the paper\'s size: ' +
+        ', '.join(f'{k} {v}' for k, v in sorted(PROXY_VAL_SIZES.items())))
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--out-train', help='default: *proxy_train* next to ann_file')
@@ -50,8 +49,7 @@ def main() -> int:
     out_val = args.out_val or default_val
     try:
         n_train, n_val = make_proxy_split(
-            args.ann_file, out_train, out_val, num_val=num_val,
-            seed=args.seed)
+            args.ann_file, out_train, out_val, num_val=num_val, seed=args.seed)
     except (OSError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

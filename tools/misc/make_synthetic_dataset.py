@@ -54,8 +54,9 @@ def main() -> int:
     args = parse_args()
     if osp.exists(args.out):
         if not args.overwrite:
-            print(f'{args.out} exists: nothing done (use --overwrite)',
-                  file=sys.stderr)
+            print(
+                f'{args.out} exists: nothing done (use --overwrite)',
+                file=sys.stderr)
             return 1
         shutil.rmtree(args.out)
     kwargs = {

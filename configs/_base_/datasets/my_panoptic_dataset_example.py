@@ -18,7 +18,11 @@ panoptic_data = dict(
     data_root='data/my_dataset/',
     thing_classes=('cat', 'dog'),
     stuff_classes=('grass', 'sky'),
-    train=dict(ann_file='annotations/panoptic_train.json', img='train/',
-               seg='annotations/panoptic_train/'),
-    val=dict(ann_file='annotations/panoptic_val.json', img='val/',
-             seg='annotations/panoptic_val/'))
+    train=dict(
+        ann_file='annotations/panoptic_train.json',
+        img='train/',
+        seg='annotations/panoptic_train/'),
+    val=dict(
+        ann_file='annotations/panoptic_val.json',
+        img='val/',
+        seg='annotations/panoptic_val/'))

@@ -18,10 +18,13 @@ model = dict(
         mask_pad_value=0,
         pad_seg=True,
         seg_pad_value=255),
-    # From scratch unless a local ImageNet-pretrained file is named, e.g.
-    # init_cfg=dict(type='Pretrained',
-    #               checkpoint='data/pretrained/resnet50-0676ba61.pth')
-    backbone=dict(init_cfg=None),
+    # ImageNet-pretrained as in the paper, from a local file (torchvision's
+    # ResNet-50 weights; nothing is downloaded). From scratch:
+    # --cfg-options model.backbone.init_cfg=None
+    backbone=dict(
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='data/pretrained/resnet50-0676ba61.pth')),
     semantic_head=dict(
         type='PanopticFPNHead',
         num_things_classes=80,

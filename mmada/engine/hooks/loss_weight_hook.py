@@ -7,7 +7,7 @@ import torch.distributed as torch_dist
 from mmengine.dist import is_distributed
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
-from mmdet.registry import HOOKS
+from mmdet.registry import HOOKS, MODELS
 
 from mmada.models.loss_weighting import (HeadGradScaling, LossWeighting,
                                          add_loss_weighting)
@@ -37,6 +37,10 @@ class LossWeightHook(Hook):
         min_lambda (float): Clamp of lambda before inverting. Defaults to 0.1.
         weights (list | dict, optional): Static lambda (a list in loss order
             or a dict name -> weight; absent names are 1). Defaults to all 1.
+        weighting (dict, optional): A weighting rule that sets lambda itself
+            during training, built from mmdet's MODELS registry with the
+            resolved ``losses`` (e.g. ``dict(type='GradNormWeighting')``).
+            Defaults to :class:`LossWeighting` (weights set from outside).
     """
 
     priority = 'ABOVE_NORMAL'
@@ -46,7 +50,9 @@ class LossWeightHook(Hook):
                  heads: Optional[Dict[str, Sequence[str]]] = None,
                  head_lr_scaling: bool = True,
                  min_lambda: float = 0.1,
-                 weights: Weights = None) -> None:
+                 weights: Weights = None,
+                 weighting: Optional[dict] = None) -> None:
+        self.weighting_cfg = weighting
         self.losses = losses
         self.heads = heads
         self.head_lr_scaling = head_lr_scaling
@@ -80,7 +86,11 @@ class LossWeightHook(Hook):
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         self.model = model
-        self.weighting = add_loss_weighting(model, LossWeighting(losses))
+        if self.weighting_cfg is None:
+            weighting = LossWeighting(losses)
+        else:
+            weighting = MODELS.build(dict(self.weighting_cfg, losses=losses))
+        self.weighting = add_loss_weighting(model, weighting)
         if self.weighting.names is not None:
             self._setup_heads()
         if self.static_weights is not None:
@@ -166,11 +176,14 @@ class LossWeightHook(Hook):
 
     # -- resume ------------------------------------------------------------------
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint['loss_weights'] = dict(
+        state = dict(
             names=self.weighting.names,
             weights=self.weighting.weights,
             sum=None if self._sum is None else self._sum.cpu(),
             count=self._count)
+        if hasattr(self.weighting, 'state_dict'):  # a learned weighting
+            state['weighting'] = self.weighting.state_dict()
+        checkpoint['loss_weights'] = state
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         state = checkpoint.get('loss_weights')
@@ -180,6 +193,8 @@ class LossWeightHook(Hook):
             self.weighting.names = list(state['names'])
             self._setup_heads()
         self.set_weights(state['weights'])
+        if state.get('weighting') is not None:  # e.g. GradNorm's w, L(0)
+            self.weighting.load_state_dict(state['weighting'])
         self._sum, self._count = state['sum'], state['count']
 
 

@@ -1,0 +1,35 @@
+# Panoptic FPN at CPU size: the narrow ResNet-18 / 32-channel FPN of
+# cascade-panoptic-fpn_tiny.py with Mask R-CNN's single RoI stage.
+_base_ = './panoptic-fpn_r50_fpn.py'
+
+channels = 32
+model = dict(
+    backbone=dict(
+        depth=18,
+        base_channels=16,
+        frozen_stages=-1,
+        norm_eval=False,
+        init_cfg=None),
+    neck=dict(in_channels=[16, 32, 64, 128], out_channels=channels),
+    rpn_head=dict(
+        in_channels=channels,
+        feat_channels=channels,
+        anchor_generator=dict(scales=[4])),
+    roi_head=dict(
+        bbox_roi_extractor=dict(out_channels=channels),
+        bbox_head=dict(in_channels=channels, fc_out_channels=128),
+        mask_roi_extractor=dict(out_channels=channels),
+        mask_head=dict(
+            num_convs=2, in_channels=channels, conv_out_channels=channels)),
+    semantic_head=dict(
+        in_channels=channels,
+        inner_channels=channels,
+        norm_cfg=dict(type='GN', num_groups=8, requires_grad=True)),
+    train_cfg=dict(
+        rpn=dict(sampler=dict(num=128)),
+        rpn_proposal=dict(nms_pre=500, max_per_img=300),
+        rcnn=dict(sampler=dict(num=128))),
+    test_cfg=dict(
+        rpn=dict(nms_pre=500, max_per_img=100),
+        rcnn=dict(score_thr=0.4, max_per_img=50),
+        panoptic=dict(stuff_area_limit=64)))

@@ -1,0 +1,170 @@
+"""PanopticMetric: ground truth fed as predictions scores PQ 100, whatever
+the JSON's category order; mmdet's CocoPanopticMetric does not."""
+import json
+import os.path as osp
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+import mmada  # noqa: F401
+from mmada.datasets.synthetic import STUFF_CLASSES, THING_CLASSES
+from mmada.evaluation import PanopticMetric
+from mmdet.evaluation import INSTANCE_OFFSET, CocoPanopticMetric
+from mmdet.registry import METRICS
+
+CLASSES = THING_CLASSES + STUFF_CLASSES
+META = dict(
+    classes=CLASSES, thing_classes=THING_CLASSES, stuff_classes=STUFF_CLASSES)
+
+
+def _samples(root, num=5):
+    """Data samples whose prediction is the ground truth, encoded as
+    mmdet's fusion heads do: ``label + instance_id * INSTANCE_OFFSET`` for
+    things, ``label`` for stuff, ``len(classes)`` for void."""
+    ann_dir = osp.join(root, 'annotations')
+    with open(osp.join(ann_dir, 'panoptic_train.json')) as f:
+        data = json.load(f)
+    names = {c['id']: c['name'] for c in data['categories']}
+    samples = []
+    for img, ann in list(zip(data['images'], data['annotations']))[:num]:
+        seg_path = osp.join(ann_dir, 'panoptic_train', ann['file_name'])
+        rgb = cv2.imread(seg_path)[..., ::-1].astype(np.int64)
+        ids = rgb[..., 0] + 256 * rgb[..., 1] + 65536 * rgb[..., 2]
+        pan = np.full(ids.shape, len(CLASSES), np.int64)
+        segments_info = []
+        for k, s in enumerate(ann['segments_info']):
+            label = CLASSES.index(names[s['category_id']])
+            is_thing = label < len(THING_CLASSES)
+            pan[ids == s['id']] = label + (k + 1) * INSTANCE_OFFSET \
+                if is_thing else label
+            segments_info.append(
+                dict(id=s['id'], category=label, is_thing=is_thing))
+        samples.append(
+            dict(
+                img_id=img['id'],
+                img_path=osp.join(root, 'train', img['file_name']),
+                ori_shape=ids.shape,
+                seg_map_path=seg_path,
+                segments_info=segments_info,
+                pred_panoptic_seg=dict(
+                    sem_seg=torch.from_numpy(pan[None]).int())))
+    return samples
+
+
+def _evaluate(metric, samples):
+    metric.dataset_meta = META
+    for i in range(0, len(samples), 2):
+        metric.process({}, samples[i:i + 2])
+    return metric.evaluate(len(samples))
+
+
+def _only(synth_root, tmp_path, src, n=5):
+    """``src`` restricted to the first ``n`` images (the metric scores
+    every image of its ann_file)."""
+    with open(src) as f:
+        data = json.load(f)
+    keep = {im['id'] for im in data['images'][:n]}
+    data['images'] = [im for im in data['images'] if im['id'] in keep]
+    data['annotations'] = [
+        a for a in data['annotations'] if a['image_id'] in keep
+    ]
+    out = str(tmp_path / osp.basename(src))
+    with open(out, 'w') as f:
+        json.dump(data, f)
+    return out
+
+
+@pytest.mark.parametrize('outfile', [False, True])
+def test_pq_100_whatever_the_category_order(synth_root, stuff_first_ann,
+                                            tmp_path, outfile):
+    seg_prefix = osp.join(synth_root, 'annotations', 'panoptic_train')
+    things_first = _only(
+        synth_root, tmp_path,
+        osp.join(synth_root, 'annotations', 'panoptic_train.json'))
+    stuff_first = _only(synth_root, tmp_path, stuff_first_ann)
+    samples = _samples(synth_root)
+    kwargs = dict(seg_prefix=seg_prefix, nproc=1)
+    for ann_file in (things_first, stuff_first):
+        if outfile:
+            kwargs['outfile_prefix'] = str(tmp_path / f'out{len(ann_file)}')
+        metric = METRICS.build(
+            dict(type='PanopticMetric', ann_file=ann_file, **kwargs))
+        assert isinstance(metric, PanopticMetric)
+        res = _evaluate(metric, samples)
+        assert res['coco_panoptic/PQ'] == pytest.approx(100)
+        assert res['coco_panoptic/PQ_th'] == pytest.approx(100)
+        assert res['coco_panoptic/PQ_st'] == pytest.approx(100)
+    plain = CocoPanopticMetric(ann_file=stuff_first, **kwargs)
+    assert _evaluate(plain, samples)['coco_panoptic/PQ'] < 50
+
+
+def test_without_ann_file(synth_root, tmp_path):
+    samples = _samples(synth_root)
+    seg_prefix = osp.join(synth_root, 'annotations', 'panoptic_train')
+    # PQ per batch, from the samples' segments_info
+    res = _evaluate(PanopticMetric(seg_prefix=seg_prefix, nproc=1), samples)
+    assert res['coco_panoptic/PQ'] == pytest.approx(100)
+    # converted ground truth; evaluating twice works (mmdet reuses the
+    # first conversion and then looks for the PNGs in seg_prefix=None)
+    metric = PanopticMetric(outfile_prefix=str(tmp_path / 'r'), nproc=1)
+    for _ in range(2):
+        res = _evaluate(metric, samples)
+        assert res['coco_panoptic/PQ'] == pytest.approx(100)
+    assert metric._coco_api is None
+
+
+def test_classwise_and_format_only(synth_root, tmp_path):
+    samples = _samples(synth_root, num=3)
+    ann = _only(
+        synth_root,
+        tmp_path,
+        osp.join(synth_root, 'annotations', 'panoptic_train.json'),
+        n=3)
+    seg_prefix = osp.join(synth_root, 'annotations', 'panoptic_train')
+    res = _evaluate(
+        PanopticMetric(
+            ann_file=ann, seg_prefix=seg_prefix, classwise=True, nproc=1),
+        samples)
+    assert res['coco_panoptic/PQ'] == pytest.approx(100)
+    prefix = str(tmp_path / 'fmt')
+    metric = PanopticMetric(
+        ann_file=ann,
+        seg_prefix=seg_prefix,
+        format_only=True,
+        outfile_prefix=prefix,
+        nproc=1)
+    assert _evaluate(metric, samples) == {}
+    with open(f'{prefix}.panoptic.json') as f:
+        pred = json.load(f)
+    with open(ann) as f:
+        gt = json.load(f)
+    gt_cats = {
+        (a['image_id'], s['id']): s['category_id']
+        for a in gt['annotations']
+        for s in a['segments_info']
+    }
+    # the dumped predictions carry the file's category ids
+    cats = {c['id'] for c in gt['categories']}
+    for a in pred['annotations']:
+        assert all(s['category_id'] in cats for s in a['segments_info'])
+    assert sorted(s['category_id'] for a in pred['annotations']
+                  for s in a['segments_info']) == sorted(gt_cats.values())
+
+
+def test_errors(synth_root, tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.json'):
+        PanopticMetric(ann_file=str(tmp_path / 'nope.json'))
+    bad = tmp_path / 'bad.json'
+    bad.write_text('[')
+    with pytest.raises(ValueError, match=r'bad\.json: malformed JSON'):
+        PanopticMetric(ann_file=str(bad))
+    with pytest.raises(ValueError, match='apply_panoptic_data'):
+        PanopticMetric(ann_file='data/<set by apply_panoptic_data(cfg)>')
+    metric = PanopticMetric(
+        ann_file=osp.join(synth_root, 'annotations', 'panoptic_train.json'),
+        seg_prefix=osp.join(synth_root, 'annotations', 'panoptic_train'))
+    metric.dataset_meta = dict(META, classes=CLASSES[:-1] + ('lava', ))
+    with pytest.raises(ValueError, match=r"'lava'.*not among"):
+        metric.process({}, _samples(synth_root, num=1))
