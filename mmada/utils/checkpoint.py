@@ -38,10 +38,12 @@ def _history_buffer_method(owner: Any, name: str) -> Any:
     ``statistics_methods`` hold the class's functions (``min``, ``mean``...),
     which pickle writes as ``getattr(HistoryBuffer, 'min')``. A general
     ``getattr`` would reach anything (``getattr(os, 'system')``); this one
-    only returns plain functions defined on HistoryBuffer.
+    only returns HistoryBuffer's registered statistics methods.
     """
     from mmengine.logging import HistoryBuffer
     if (isinstance(owner, type) and issubclass(owner, HistoryBuffer)
+            and name in {'min', 'max', 'current', 'mean',
+                         *HistoryBuffer._statistics_methods}
             and inspect.isfunction(getattr(owner, name, None))):
         return getattr(owner, name)
     raise pickle.UnpicklingError(
