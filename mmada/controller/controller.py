@@ -13,8 +13,11 @@ The runner drives it at every checkpoint t = 1..T (Algorithm 1)::
 
 Choices the paper leaves open:
 
-1. pi is an MLP ``n -> 16 -> 16 -> n``, ReLU after the first two layers and
-   a linear output (lambda may become negative), float64 throughout.
+1. pi is an MLP ``n -> 16 -> 16 -> n``, ReLU after the first two layers,
+   float64; its output is ``eta = exp(z - 1)`` (positive; 1 at the init
+   state) rather than linear, which the paper's Adam step drives negative
+   where every sample is invalid and learning stops (``output='linear'``
+   keeps the literal reading; see PolicyNetwork).
 2. Init: weights ~ Normal(1 / in_features, ``init_std`` = 0.01), biases 0,
    drawn from a private generator seeded by ``seed``.
 3. State normalisation: pi sees ``x = l / l_ref`` (``l_ref`` = the initial
@@ -43,7 +46,7 @@ from torch import Tensor
 from .policy import ArrayLike, PolicyNetwork, as_vector, normalise_losses
 
 _HPARAMS = ('num_losses', 'hidden', 'sigma', 'lr', 'weight_decay', 'init_std',
-            'seed', 'min_loss')
+            'seed', 'min_loss', 'output')
 
 
 class WeightController:
@@ -59,6 +62,8 @@ class WeightController:
         init_std (float): Std of the weight init. Defaults to 0.01.
         seed (int): Seed of the init and of the samples. Defaults to 0.
         min_loss (float): Floor of losses before dividing. Defaults to 1e-8.
+        output (str): pi's output, 'exp' or 'linear' (see PolicyNetwork).
+            Defaults to 'exp'.
     """
 
     def __init__(self,
@@ -69,7 +74,8 @@ class WeightController:
                  weight_decay: float = 5e-4,
                  init_std: float = 0.01,
                  seed: int = 0,
-                 min_loss: float = 1e-8) -> None:
+                 min_loss: float = 1e-8,
+                 output: str = 'exp') -> None:
         if not sigma > 0:
             raise ValueError(f'`sigma` must be > 0, got {sigma}')
         if not min_loss > 0:
@@ -82,10 +88,12 @@ class WeightController:
                             weight_decay=float(weight_decay),
                             init_std=float(init_std),
                             seed=int(seed),
-                            min_loss=float(min_loss))
+                            min_loss=float(min_loss),
+                            output=str(output))
         self.num_losses, self.sigma = len(self.loss_names), float(sigma)
         self.seed, self.min_loss = int(seed), float(min_loss)
-        self.policy = PolicyNetwork(self.num_losses, hidden, init_std, seed)
+        self.policy = PolicyNetwork(self.num_losses, hidden, init_std, seed,
+                                    output)
         self.optimizer = torch.optim.Adam(self.policy.parameters(),
                                           lr=lr,
                                           weight_decay=weight_decay)

@@ -16,10 +16,10 @@ PolicyLike = Union[PolicyNetwork, Dict[str, Tensor]]
 MODES = ('comb-dy', 'single-dy', 'pred', 'final')
 
 
-def _as_network(policy: PolicyLike) -> PolicyNetwork:
+def _as_network(policy: PolicyLike, output: str = 'exp') -> PolicyNetwork:
     if isinstance(policy, PolicyNetwork):
         return policy
-    return PolicyNetwork.from_state_dict(policy)
+    return PolicyNetwork.from_state_dict(policy, output)
 
 
 def _check_epoch(epoch: int, num_epochs: int) -> None:
@@ -47,7 +47,8 @@ def ensemble_weights(policies: Sequence[PolicyLike],
                      epoch: int,
                      num_epochs: int,
                      gamma: float = 0.9,
-                     min_loss: float = 1e-8) -> Tensor:
+                     min_loss: float = 1e-8,
+                     output: str = 'exp') -> Tensor:
     """Eq. 7: ``lambda^{e+1} = (1/Z) sum_t gamma^|eT/E - t| pi^t(x) / x``.
 
     Args:
@@ -60,6 +61,8 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         gamma (float): Discount factor. Defaults to 0.9.
         min_loss (float): Floor of losses (see ``normalise_losses``).
             Defaults to 1e-8.
+        output (str): pi's output ('exp' or 'linear') for state dicts.
+            Defaults to 'exp'.
 
     Returns:
         Tensor: lambda^{e+1}, float64, shape (n, ).
@@ -68,7 +71,8 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         raise ValueError('`policies` is empty: no snapshot pi^t was saved')
     coefs = ensemble_coefficients(len(policies), epoch, num_epochs, gamma)
     x = normalise_losses(losses, l_ref, min_loss)
-    lam = sum(c * _as_network(p).weights(x) for c, p in zip(coefs, policies))
+    lam = sum(c * _as_network(p, output).weights(x)
+              for c, p in zip(coefs, policies))
     return lam / sum(coefs)
 
 
@@ -87,6 +91,8 @@ class PolicyEnsemble:
         gamma (float): Discount factor of Eq. 7. Defaults to 0.9.
         best_weights (Tensor, optional): lambda_best^T, needed by 'final'.
         min_loss (float): Floor of losses. Defaults to 1e-8.
+        output (str): pi's output ('exp' or 'linear') for state dicts.
+            Defaults to 'exp'.
     """
 
     def __init__(self,
@@ -94,7 +100,8 @@ class PolicyEnsemble:
                  mode: str = 'comb-dy',
                  gamma: float = 0.9,
                  best_weights: Optional[ArrayLike] = None,
-                 min_loss: float = 1e-8) -> None:
+                 min_loss: float = 1e-8,
+                 output: str = 'exp') -> None:
         if mode not in MODES:
             raise ValueError(f'`mode` must be one of {MODES}, got {mode!r}')
         if not policies:
@@ -103,7 +110,8 @@ class PolicyEnsemble:
             raise ValueError("mode 'final' needs `best_weights` (lambda_best"
                              '^T), absent from the controller state')
         self.mode, self.gamma, self.min_loss = mode, gamma, min_loss
-        self.policies = [_as_network(p) for p in policies]
+        self.output = output
+        self.policies = [_as_network(p, output) for p in policies]
         last = self.policies[-1]
         ones = torch.ones(last.fc1.in_features, dtype=torch.float64)
         with torch.no_grad():
@@ -133,7 +141,8 @@ class PolicyEnsemble:
                 f'The controller state was made for the losses '
                 f'{list(state["loss_names"])}, got {list(loss_names)}')
         return cls(state['snapshots'], mode, gamma, state.get('best_weights'),
-                   state['hparams']['min_loss'])
+                   state['hparams']['min_loss'],
+                   state['hparams'].get('output', 'exp'))
 
     @property
     def is_dynamic(self) -> bool:

@@ -57,13 +57,28 @@ def normalise_losses(losses: ArrayLike,
     return x.clamp(min=min_loss)
 
 
+OUTPUTS = ('exp', 'linear')
+
+
 class PolicyNetwork(nn.Module):
     """pi: a three-layer MLP ``n -> hidden -> hidden -> n`` (float64).
 
-    ReLU follows the first two layers; the output is linear (identity), so
-    eta, hence lambda, can become negative later in training (Eq. 2 samples
-    with a negative entry then get reward -1). float64 throughout: the
-    network is tiny and float64 makes the trajectory reproducible.
+    ReLU follows the first two layers. The output layer's pre-activation z
+    becomes eta by ``output``:
+
+    - ``'exp'`` (default): ``eta = exp(z - 1)``, always positive. With the
+      paper's init z = mean(x) = 1 at x = 1, so lambda^1 = 1 as with a
+      linear output (z - 1 is clamped to [-30, 30]: eta stays finite). Why not linear: with the paper's Adam (lr 5e-2) one
+      update moves every output by ~lr * fan-in ~ 0.8, so a linear eta goes
+      negative after a few checkpoints; once lambda has a negative entry
+      nearly every Eq. 2 sample does too, every member gets -1, and -1 for
+      all carries no gradient signal: the controller never recovers
+      (measured: tools/analysis/controller_toy.py).
+    - ``'linear'``: ``eta = z``, the paper read literally (lambda can become
+      negative; such samples get reward -1).
+
+    float64 throughout: the network is tiny and float64 makes the trajectory
+    reproducible.
 
     Initialisation (paper: Normal with mean 1/n_c, bias 0): every weight is
     drawn from ``Normal(1 / in_features, init_std)`` with a private
@@ -78,14 +93,21 @@ class PolicyNetwork(nn.Module):
         init_std (float): Std of the weight initialisation; 0 is allowed
             (tests). Defaults to 0.01.
         seed (int): Seed of the initialisation. Defaults to 0.
+        output (str): ``'exp'`` or ``'linear'`` (see above).
+            Defaults to 'exp'.
     """
 
     def __init__(self,
                  num_losses: int,
                  hidden: int = 16,
                  init_std: float = 0.01,
-                 seed: int = 0) -> None:
+                 seed: int = 0,
+                 output: str = 'exp') -> None:
         super().__init__()
+        if output not in OUTPUTS:
+            raise ValueError(f'`output` must be one of {OUTPUTS}, got '
+                             f'{output!r}')
+        self.output = output
         if num_losses < 1 or hidden < 1:
             raise ValueError('`num_losses` and `hidden` must be >= 1, got '
                              f'{num_losses} and {hidden}')
@@ -104,10 +126,12 @@ class PolicyNetwork(nn.Module):
         self.init_weights(init_std, seed)
 
     @classmethod
-    def from_state_dict(cls, state: Dict[str, Tensor]) -> 'PolicyNetwork':
+    def from_state_dict(cls,
+                        state: Dict[str, Tensor],
+                        output: str = 'exp') -> 'PolicyNetwork':
         """Build a network whose shapes are read from a state dict."""
         hidden, num_losses = state['fc1.weight'].shape
-        policy = cls(num_losses, hidden, init_std=0.0)
+        policy = cls(num_losses, hidden, init_std=0.0, output=output)
         policy.load_state_dict(state)
         return policy
 
@@ -126,7 +150,11 @@ class PolicyNetwork(nn.Module):
         """eta = pi(x), the estimated weighted loss, same shape as x."""
         x = torch.relu(self.fc1(x))
         x = torch.relu(self.fc2(x))
-        return self.fc3(x)
+        z = self.fc3(x)
+        if self.output == 'linear':
+            return z
+        # clamped so that eta stays finite for extreme states (a zero l_ref)
+        return torch.exp((z - 1.0).clamp(-30.0, 30.0))
 
     def weights(self, x: Tensor) -> Tensor:
         """Eq. 1 in normalised units: ``lambda = pi(x) / x``.

@@ -14,8 +14,9 @@ LOSSES, L_REF = [1.0, 4.0], [2.0, 2.0]  # x = [0.5, 2]
 
 
 def _policy(t, bias=0.0):
-    """pi^t(x) = t * x + bias for x >= 0, so lambda = t + bias / x."""
-    policy = PolicyNetwork(2, hidden=4, init_std=0.0)
+    """pi^t(x) = t * x + bias for x >= 0, so lambda = t + bias / x (a linear
+    output: Eq. 7 does not depend on pi's output function)."""
+    policy = PolicyNetwork(2, hidden=4, init_std=0.0, output='linear')
     with torch.no_grad():
         eye = torch.zeros(4, 2, **F64)
         eye[0, 0] = eye[1, 1] = 1.0
@@ -42,10 +43,12 @@ def test_eq7_epochs_differ_from_checkpoints():
     w1, w2 = math.pow(0.9, 0.5), math.pow(0.9, 1.5)
     expected = (w1 * 1 + w2 * 2) / (w1 + w2)
     policies = [_policy(t).state_dict() for t in (1, 2)]  # dicts work too
-    lam = ensemble_weights(policies, LOSSES, L_REF, epoch=1, num_epochs=4)
+    lam = ensemble_weights(policies, LOSSES, L_REF, epoch=1, num_epochs=4,
+                           output='linear')
     assert lam.tolist() == pytest.approx([expected] * 2, abs=1e-12)
     # last epoch e = E = 4: e*T/E = 2 -> 0.9^1 for t=1, 1 for t=2
-    lam = ensemble_weights(policies, LOSSES, L_REF, epoch=4, num_epochs=4)
+    lam = ensemble_weights(policies, LOSSES, L_REF, epoch=4, num_epochs=4,
+                           output='linear')
     assert lam.tolist() == pytest.approx([(0.9 + 2) / 1.9] * 2, abs=1e-12)
 
 
@@ -56,7 +59,7 @@ def test_eq7_bad_epoch_raises():
 
 def _controller_file():
     """A saved controller whose snapshots are pi^t(x) = t x + 1 (T = 3)."""
-    ctrl = WeightController(['a', 'b'], hidden=4)
+    ctrl = WeightController(['a', 'b'], hidden=4, output='linear')
     for t in (1, 2, 3):
         ctrl.policy.load_state_dict(_policy(t, bias=1.0).state_dict())
         ctrl.snapshot()
@@ -85,6 +88,20 @@ def test_modes_from_a_controller_file():
     assert final.weights(None, None, 3, 3).tolist() == [0.7, 1.6]
     assert comb.is_dynamic and single.is_dynamic
     assert not pred.is_dynamic and not final.is_dynamic
+
+
+def test_exp_output_by_hand():
+    """The default output eta = exp(z - 1): with pi^1's z = x (an identity
+    MLP, bias 0) and x = [0.5, 2], lambda = exp(x - 1) / x."""
+    policy = _policy(1)
+    exp_policy = PolicyNetwork(2, hidden=4, init_std=0.0)
+    exp_policy.load_state_dict(policy.state_dict())
+    lam = ensemble_weights([exp_policy], LOSSES, L_REF, epoch=1, num_epochs=1)
+    expected = [math.exp(-0.5) / 0.5, math.exp(1.0) / 2.0]
+    assert lam.tolist() == pytest.approx(expected, abs=1e-12)
+    # and from a state dict, the output function is an argument
+    lam = ensemble_weights([policy.state_dict()], LOSSES, L_REF, 1, 1)
+    assert lam.tolist() == pytest.approx(expected, abs=1e-12)
 
 
 def test_bad_mode_and_missing_best_weights_raise():

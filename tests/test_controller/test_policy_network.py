@@ -51,11 +51,22 @@ def test_eq1_with_std0_at_ones_is_exactly_one():
 
 
 def test_eq1_with_std0_is_mean_over_x():
-    # Every layer outputs the mean of its input: eta_i = mean(x) = 7/6.
+    # Every layer outputs the mean of its input: z_i = mean(x) = 7/6; the
+    # default output gives eta_i = exp(7/6 - 1) = exp(1/6), a linear one 7/6
     ctrl = WeightController(['a', 'b', 'c'], init_std=0.0)
     lam = ctrl.weights([1.0, 3.0, 8.0], [2.0, 3.0, 4.0])  # x = .5, 1, 2
+    e = math.exp(1 / 6)
+    expected = torch.tensor([e / 0.5, e / 1.0, e / 2.0], dtype=torch.float64)
+    assert torch.allclose(lam, expected, rtol=1e-12, atol=0)
+    linear = WeightController(['a', 'b', 'c'], init_std=0.0, output='linear')
+    lam = linear.weights([1.0, 3.0, 8.0], [2.0, 3.0, 4.0])
     expected = torch.tensor([7 / 3, 7 / 6, 7 / 12], dtype=torch.float64)
     assert torch.allclose(lam, expected, rtol=1e-12, atol=0)
+
+
+def test_unknown_output_raises():
+    with pytest.raises(ValueError, match="'exp', 'linear'"):
+        PolicyNetwork(3, output='softplus')
 
 
 def test_nonpositive_losses_are_clamped_to_min_loss():

@@ -12,7 +12,10 @@ F64 = dict(dtype=torch.float64)
 
 
 def _tiny(**kwargs):
-    """n = 2, hidden = 2, all weights 1/2: pi(x) = mean(x) everywhere."""
+    """n = 2, hidden = 2, all weights 1/2: pi(x) = mean(x) everywhere (with
+    the linear output of the paper read literally; the default output's
+    gradient is checked by hand in test_gradient_with_exp_output)."""
+    kwargs.setdefault('output', 'linear')
     return WeightController(['a', 'b'], hidden=2, init_std=0.0, **kwargs)
 
 
@@ -85,6 +88,24 @@ def test_gradient_of_objective_by_hand():
     # dmu_i/dW3_ik = h2_k / x_i with h2_k = 1.25
     assert ctrl.policy.fc3.weight.grad.flatten().tolist() == pytest.approx(
         [31.25, 31.25, -3.90625, -3.90625], abs=1e-10)
+
+
+def test_gradient_with_exp_output():
+    """eta = exp(z - 1), z = mean(x) = 1.25: eta = exp(0.25) for both
+    losses, mu = eta / x; d mu_i / d b3_i = eta / x_i = mu_i."""
+    ctrl = _tiny(sigma=SIGMA, output='exp')
+    eta = math.exp(0.25)
+    mu = [eta / 0.5, eta / 2.0]
+    rewards = torch.tensor(REWARDS, **F64)
+    obj = (rewards * ctrl.log_density(LOSSES, L_REF, SAMPLES)).mean()
+    obj.backward()
+    samples = SAMPLES.tolist()
+    expected = [
+        sum(r * (s[i] - mu[i]) for r, s in zip(REWARDS, samples)) / 2 /
+        SIGMA**2 * mu[i] for i in range(2)
+    ]
+    assert ctrl.policy.fc3.bias.grad.tolist() == pytest.approx(expected,
+                                                               abs=1e-10)
 
 
 def test_first_adam_step_moves_each_parameter_by_lr():

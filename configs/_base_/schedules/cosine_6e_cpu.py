@@ -2,17 +2,13 @@
 # warm-up; the paper's SGD (lr 0.02, momentum 0.9, weight decay 1e-4) on one
 # process with batch 4.
 _base_ = './cosine_12e.py'
-
-max_epochs = 6
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+train_cfg = dict(max_epochs=6, val_interval=6)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
          end=50),
     dict(
         type='CosineAnnealingLR',
-        T_max=max_epochs,
         begin=0,
-        end=max_epochs,
         by_epoch=True,
         convert_to_iter_based=True,
         eta_min=0.0)

@@ -83,6 +83,11 @@ class AdaSegmentHook(LossWeightHook):
             return
         lam = self.ensemble.weights(losses, self.l_ref, self.epoch,
                                     self.num_epochs)
+        if (lam < 0).any():  # only with the literal (linear) policy output
+            runner.logger.warning(
+                f'Ada-Segment: negative weights {lam.tolist()} clamped to 0 '
+                '(a negative weight would maximise its loss)')
+            lam = lam.clamp(min=0)
         self.set_weights(lam.tolist())
         runner.logger.info(
             f'Ada-Segment ({self.mode}) interval {self.epoch + 1}/'

@@ -1,0 +1,13 @@
+# Ada-Segment's exploration (Algorithm 1) for the tiny network on the
+# built-in dataset, sized for a 2-core CPU: m = 4 members over a 2-epoch
+# cosine schedule (200 iterations) cut into the pseudo epoch + T = 3
+# checkpoints, q = 50 iterations apart; rewards from PQ on the 80 proxy val
+# images. The controller (work_dirs/<this config>/controller.pth) then drives
+# a 6-epoch training: ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py.
+#   python tools/explore.py <this config>
+_base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'
+
+train_cfg = dict(max_epochs=2)
+runner_type = 'ExploreRunner'
+explore = dict(population=4, checkpoints=3, interval=50)
+custom_hooks = [dict(type='LossWeightHook')]
