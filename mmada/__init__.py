@@ -5,6 +5,7 @@ config only needs ``custom_imports = dict(imports=['mmada'])``.
 """
 from .version import __version__
 from . import utils  # noqa: F401  (safe checkpoint loading is installed here)
-from . import controller, datasets, evaluation, models, engine  # noqa: F401
+from . import (baselines, controller, datasets, engine,  # noqa: F401
+               evaluation, models)
 
 __all__ = ['__version__']

@@ -2,8 +2,6 @@
 # synthetic setting: the loss weights learned on the FPN output convs, no
 # 1/lambda head lr (Ada-Segment's trick). See mmada/baselines/gradnorm.py.
 _base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'  # noqa: E501
-custom_imports = dict(imports=['mmada', 'mmada.baselines'],
-                      allow_failed_imports=False)
 custom_hooks = [
     dict(type='EpochSeedHook'),
     dict(type='LossWeightHook', head_lr_scaling=False,

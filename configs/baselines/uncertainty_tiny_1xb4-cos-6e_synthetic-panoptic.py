@@ -2,8 +2,6 @@
 # setting: lambda_i = exp(-s_i) / 2 with learned log-variances s, no 1/lambda
 # head lr (Ada-Segment's trick). See mmada/baselines/uncertainty.py.
 _base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'  # noqa: E501
-custom_imports = dict(imports=['mmada', 'mmada.baselines'],
-                      allow_failed_imports=False)
 custom_hooks = [
     dict(type='EpochSeedHook'),
     dict(type='LossWeightHook', head_lr_scaling=False,

@@ -1,6 +1,5 @@
-"""Loss-weighting baselines of the paper's Table 6 and beyond, as
-:class:`~mmada.models.LossWeighting` rules for ``LossWeightHook(weighting=...)``.
-"""
+"""Loss-weighting baselines (the paper's Table 6 and beyond): weighting rules
+for ``LossWeightHook(weighting=dict(type=...))``."""
 from .gradnorm import GradNormWeighting
 from .uncertainty import UncertaintyWeighting
 

@@ -114,7 +114,7 @@ class GradNormWeighting(LossWeighting):
             raise KeyError(f'GradNormWeighting.shared: no trainable '
                            f'parameter of the model under {self.shared}')
 
-    # -- the weights -----------------------------------------------------------
+    # -- the weights ----------------------------------------------------------
     def _init_weights(self, n: int) -> None:
         """Make w (from ``weights`` if set, else all 1) and its optimizer."""
         init = self.weights if self.weights is not None else [1.0] * n
@@ -127,12 +127,12 @@ class GradNormWeighting(LossWeighting):
         """Set w (None: all 1); the optimizer state is kept."""
         super().set_weights(weights)
         if self.w is not None:
-            self.w.copy_(torch.tensor(
-                weights if weights is not None else [1.0] * len(self.w),
-                dtype=torch.float64))
+            if weights is None:
+                weights = [1.0] * len(self.w)
+            self.w.copy_(torch.tensor(weights, dtype=torch.float64))
             self.weights = self.w.tolist()
 
-    # -- per iteration -----------------------------------------------------------
+    # -- per iteration --------------------------------------------------------
     def __call__(self, losses: Dict[str, LossValue]) -> Dict[str, LossValue]:
         """Weight the losses with w(t); in training also update w to w(t+1)."""
         if self.names is None or any(n not in losses for n in self.names):
@@ -205,7 +205,7 @@ class GradNormWeighting(LossWeighting):
             targets=targets,
             loss_grad=(grad_norms - targets).abs().sum())
 
-    # -- resume ------------------------------------------------------------------
+    # -- resume ---------------------------------------------------------------
     def state_dict(self) -> dict:
         """w, L(0) and the optimizer state (all None before the first
         iteration)."""

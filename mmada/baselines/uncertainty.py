@@ -75,7 +75,7 @@ class UncertaintyWeighting(LossWeighting):
         self.log_vars: Optional[Tensor] = None  # s, (n,) float64
         self.optimizer: Optional[torch.optim.Optimizer] = None
 
-    # -- the weights -----------------------------------------------------------
+    # -- the weights ----------------------------------------------------------
     def _init_log_vars(self, n: int) -> None:
         """Make s (from ``weights`` if set, else ``init``) and its
         optimizer."""
@@ -99,7 +99,7 @@ class UncertaintyWeighting(LossWeighting):
         if self.log_vars is not None:
             self.log_vars.copy_(_log_vars(self.weights))
 
-    # -- per iteration -----------------------------------------------------------
+    # -- per iteration --------------------------------------------------------
     def __call__(self, losses: Dict[str, LossValue]) -> Dict[str, LossValue]:
         """Weight the losses with s(t), add the regulariser; in training also
         step s to s(t+1)."""
@@ -126,7 +126,7 @@ class UncertaintyWeighting(LossWeighting):
         s.grad = None
         self._sync_weights()
 
-    # -- resume ------------------------------------------------------------------
+    # -- resume ---------------------------------------------------------------
     def state_dict(self) -> dict:
         """s and the optimizer state (None before the first iteration)."""
         return dict(

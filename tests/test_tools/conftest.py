@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from tool_helpers import SMALL, TINY, tool
+from e2e import SMALL, TINY, tool
 
 
 @pytest.fixture(scope='session')

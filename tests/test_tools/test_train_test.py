@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mmada.utils import load_checkpoint_file
-from tool_helpers import SMALL, TINY, metric, run, tool
+from e2e import SMALL, TINY, metric, run, tool
 
 
 def test_resume_round_trip(trained_tiny, tmp_path):

@@ -60,7 +60,11 @@ class LossWeightHook(Hook):
         self.static_weights = weights
         self.weighting: Optional[LossWeighting] = None
         self.head_scaling: Optional[HeadGradScaling] = None
-        self.group = None  # process group of the interval all-reduce
+        # the processes that train this model together: the interval losses
+        # are all-reduced over ``group`` (None: the world) when
+        # ``data_parallel`` (an exploration's single-process members: False)
+        self.group = None
+        self.data_parallel = True
         self._sum: Optional[torch.Tensor] = None
         self._count = 0
 
@@ -138,7 +142,7 @@ class LossWeightHook(Hook):
 
     def interval_losses(self, reset: bool = True) -> np.ndarray:
         """Mean unweighted losses since the last reset, all-reduced over
-        ``self.group`` (the whole world by default).
+        ``self.group`` (the whole world by default) if ``data_parallel``.
 
         Raises:
             RuntimeError: No iteration was run since the last reset.
@@ -147,7 +151,7 @@ class LossWeightHook(Hook):
         if self._sum is not None:
             total[:-1] = self._sum.cpu()
         total[-1] = self._count
-        if is_distributed():
+        if self.data_parallel and is_distributed():
             total = _all_reduce_sum(total, self.group)
         if total[-1] == 0:
             raise RuntimeError('no training iteration since the last '

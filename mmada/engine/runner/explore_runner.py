@@ -163,6 +163,11 @@ class ExploreRunner(Runner):
         """What Runner.train does before its loop, plus the population's
         data, evaluator, controller and report."""
         s = self.settings
+        self.seed_ = s['seed'] if s['seed'] is not None else self.seed
+        # the train loop's dataloader is the member's: the schedule (and
+        # epoch-to-iteration conversions) follow the data a member sees
+        self._train_dataloader = self._member_dataloader_cfg(
+            self._train_dataloader)
         self._train_loop = self.build_train_loop(self._train_loop)
         self.optim_wrapper = self.build_optim_wrapper(self.optim_wrapper)
         self.scale_lr(self.optim_wrapper, self.auto_scale_lr)
@@ -172,12 +177,14 @@ class ExploreRunner(Runner):
         if isinstance(self.param_schedulers, dict):
             raise NotImplementedError(
                 'ExploreRunner supports one optimizer (param_scheduler list)')
-        self.seed_ = s['seed'] if s['seed'] is not None else self.seed
-        self.train_data = self._member_dataloader(self._train_dataloader)
-        self.val_data = self._member_dataloader(self._val_dataloader)
+        self.train_data = self.train_loop.dataloader
+        self.val_data = self.build_dataloader(
+            self._member_dataloader_cfg(self._val_dataloader), seed=None)
         self.evaluator = self.build_evaluator(self._val_evaluator)
         self.evaluator.dataset_meta = self.val_data.dataset.metainfo
         self.loss_hook = self._loss_hook()
+        self.loss_hook.group = self.group
+        self.loss_hook.data_parallel = self.layout.group_size > 1
         self.interval = s['interval'] or len(self.train_data)
         intervals = self.max_iters // self.interval
         self.num_checkpoints = s['checkpoints'] or intervals - 1
@@ -197,7 +204,7 @@ class ExploreRunner(Runner):
         self.report = ExploreReport(self, self.num_checkpoints)
         self.report.log_plan()
 
-    def _member_dataloader(self, cfg):
+    def _member_dataloader_cfg(self, cfg):
         """A dataloader sharded over the member's group, seeded explicitly
         (the same on every process), with epoch-dependent worker seeds."""
         cfg = copy.deepcopy(cfg)
@@ -206,12 +213,11 @@ class ExploreRunner(Runner):
             type='GroupSampler',
             shuffle=sampler.get('shuffle', True),
             round_up=sampler.get('round_up', True),
-            seed=self.settings['seed'] if self.settings['seed'] is not None
-            else self.seed,
+            seed=self.seed_,
             rank=self.layout.group_rank,
             world_size=self.layout.group_size)
         cfg.setdefault('worker_init_fn', dict(type='seed_worker'))
-        return self.build_dataloader(cfg, seed=None)
+        return cfg
 
     def _loss_hook(self) -> LossWeightHook:
         hooks = [h for h in self.hooks if isinstance(h, LossWeightHook)]

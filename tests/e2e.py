@@ -5,7 +5,7 @@ import re
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ('configs/cascade_panoptic_fpn/'
         'cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py')
 # 64 training images (16 iterations per epoch), 8 val / test images
@@ -38,3 +38,14 @@ def metric(output, key):
     values = re.findall(rf'coco_panoptic/{key}: ([0-9.]+)', output)
     assert values, f'no coco_panoptic/{key} in the output'
     return float(values[-1])
+
+
+EXPLORE = ('configs/ada_segment/'
+           'ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py')
+# m=2 members, T=2 checkpoints, q=4 iterations, 32 proxy train images (a
+# 2-epoch schedule of 16 iterations), 8 proxy val images
+EXPLORE_SMALL = [
+    'explore.population=2', 'explore.checkpoints=2', 'explore.interval=4',
+    'train_dataloader.dataset.indices=32', 'val_dataloader.dataset.indices=8',
+    'default_hooks.logger.interval=1'
+]

@@ -1,0 +1,1 @@
+"""Makes tests/ importable (``from e2e import ...``) for every test folder."""

@@ -1,0 +1,134 @@
+"""The exploration runner end to end: artifacts, resume after a kill, two
+processes, and its settings checks."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from e2e import EXPLORE, EXPLORE_SMALL, ROOT, run, tool
+
+from mmada.utils import load_checkpoint_file
+
+NAMES = [
+    's0.loss_cls', 's0.loss_bbox', 's0.loss_mask', 's1.loss_cls',
+    's1.loss_bbox', 's1.loss_mask', 's2.loss_cls', 's2.loss_bbox',
+    's2.loss_mask', 'loss_seg'
+]
+
+
+def read_log(work_dir):
+    with open(os.path.join(work_dir, 'explore_log.jsonl')) as f:
+        return [json.loads(line) for line in f]
+
+
+def assert_same_exploration(a, b):
+    """Same controller trajectory, same best model."""
+    ca = load_checkpoint_file(os.path.join(a, 'controller.pth'))
+    cb = load_checkpoint_file(os.path.join(b, 'controller.pth'))
+    assert len(ca['snapshots']) == len(cb['snapshots']) == 2
+    for pa, pb in zip(ca['snapshots'], cb['snapshots']):
+        for key in pa:
+            assert torch.equal(pa[key], pb[key]), key
+    assert torch.equal(ca['best_weights'], cb['best_weights'])
+    ma = load_checkpoint_file(os.path.join(a, 'best_model.pth'))['state_dict']
+    mb = load_checkpoint_file(os.path.join(b, 'best_model.pth'))['state_dict']
+    for key in ma:
+        assert torch.equal(ma[key], mb[key]), key
+    la, lb = read_log(a), read_log(b)
+    assert [e.get('v_best') for e in la] == [e.get('v_best') for e in lb]
+
+
+def test_artifacts(explored):
+    files = set(os.listdir(explored))
+    assert {'controller.pth', 'explore_log.jsonl', 'best_model.pth',
+            'explore_state.pth', 'lambda.png', 'pq.png'} <= files
+    for png in ('lambda.png', 'pq.png'):
+        with open(os.path.join(explored, png), 'rb') as f:
+            assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    log = read_log(explored)
+    assert [e['checkpoint'] for e in log] == [0, 1, 2]
+    assert log[0]['pseudo_epoch'] and len(log[0]['losses']) == 10
+    for entry in log[1:]:
+        assert entry['loss_names'] == NAMES
+        assert len(entry['lam']) == 10 and len(entry['members']) == 2
+        for member in entry['members']:
+            assert len(member['weights']) == 10
+            assert isinstance(member['reward'], float)
+            if member['ok']:
+                assert set(member) >= {'PQ', 'PQ_th', 'PQ_st', 'losses'}
+                assert member['v'] == member['PQ']
+        assert 'other' in entry['time']
+    # pi^1, pi^2 and lambda_best^T: what a transfer run loads
+    ctrl = load_checkpoint_file(os.path.join(explored, 'controller.pth'))
+    assert ctrl['loss_names'] == NAMES and len(ctrl['snapshots']) == 2
+    best = load_checkpoint_file(os.path.join(explored, 'best_model.pth'))
+    assert 'dataset_meta' in best['meta'] and best['state_dict']
+    # scalars also went to mmengine's visualizer (LocalVisBackend here)
+    scalars = [
+        os.path.join(d, f) for d, _, fs in os.walk(explored) for f in fs
+        if f == 'scalars.json'
+    ]
+    text = ''.join(open(p).read() for p in scalars)
+    assert 'explore/lambda/loss_seg' in text and 'explore/v_best' in text
+
+
+def test_best_model_tests_with_tools_test(explored, tmp_path):
+    from e2e import TINY, metric
+    out = tool('test.py', TINY, os.path.join(explored, 'best_model.pth'),
+               '--work-dir', str(tmp_path), '--cfg-options',
+               'test_dataloader.dataset.indices=8').stdout
+    assert metric(out, 'PQ') >= 0
+
+
+def test_resume_after_kill_equals_uninterrupted(explored, tmp_path):
+    """SIGKILL once checkpoint 1 is written, --resume: the same controller
+    trajectory and the same best model as the uninterrupted run."""
+    work_dir = str(tmp_path)
+    log = os.path.join(work_dir, 'explore_log.jsonl')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.Popen(
+        [sys.executable, 'tools/explore.py', EXPLORE, '--work-dir', work_dir,
+         '--cfg-options', *EXPLORE_SMALL], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while time.time() < deadline and proc.poll() is None:
+        if os.path.isfile(log) and '"checkpoint": 1' in open(log).read():
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, 'the exploration ended before the kill'
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert len(read_log(work_dir)) == 2  # killed after checkpoint 1
+    out = tool('explore.py', EXPLORE, '--work-dir', work_dir, '--resume',
+               '--cfg-options', *EXPLORE_SMALL).stdout
+    assert 'resumed from' in out and 'after checkpoint 1/2' in out
+    assert_same_exploration(explored, work_dir)
+
+
+def test_two_processes_same_trajectory(explored, tmp_path):
+    """Members spread over 2 gloo processes (one each): the same controller
+    trajectory as 1 process (both with 1 torch thread per member)."""
+    out = run(['bash', 'tools/dist_explore.sh', EXPLORE, '2', '--work-dir',
+               str(tmp_path), '--cfg-options', *EXPLORE_SMALL],
+              env=dict(PORT='29622')).stdout
+    assert '2 process(es), 1 per member' in out
+    assert_same_exploration(explored, str(tmp_path))
+
+
+@pytest.mark.parametrize('override, message', [
+    ('explore.population=1', 'explore.population must be an integer >= 2'),
+    ('explore.sigma=0', 'explore.sigma must be > 0'),
+    ('explore.checkpoints=0', r'explore.checkpoints \(T\) must be >= 1'),
+    ('explore.reward=imp', "explore.reward must be 'local\\+imp' or 'local'"),
+    ('explore.popsize=4', r"explore: unknown keys \['popsize'\]"),
+])
+def test_bad_settings_are_refused(override, message):
+    from mmada.engine.runner.explore_runner import ExploreRunner
+    key, value = override.split('=')
+    settings = {key.split('.')[1]: int(value) if value.isdigit() else value}
+    with pytest.raises((ValueError, KeyError), match=message):
+        ExploreRunner._check_settings(settings)
