@@ -19,6 +19,8 @@ from typing import Dict, List, Optional, Sequence, Union
 import torch
 from torch import Tensor, nn
 
+from mmada.utils.faults import fault_hit
+
 LossValue = Union[Tensor, List[Tensor]]
 
 
@@ -80,6 +82,9 @@ class LossWeighting:
         """Weight a loss dict (a new dict; the input is not modified)."""
         if self.names is None or any(n not in losses for n in self.names):
             self.resolve(list(losses))
+        if fault_hit('nan_loss'):  # fault injection: a diverging model
+            losses = dict(losses, **{self.names[0]: losses[self.names[0]] *
+                                     float('nan')})
         self.values = torch.stack(
             [_reduce(losses[n]).detach() for n in self.names])
         if self.weights is None or all(w == 1.0 for w in self.weights):

@@ -152,7 +152,8 @@ def test_difficulty_knob_changes_contrast(tmp_path):
     # same layout (same seeds), stronger thing/background contrast when easy
     easy = generate_synthetic_panoptic(
         str(tmp_path / 'easy'), difficulty=0.0, **TINY)
-    hard = generate_synthetic_panoptic(str(tmp_path / 'hard'), **TINY)
+    hard = generate_synthetic_panoptic(
+        str(tmp_path / 'hard'), difficulty=1.0, **TINY)
     assert _load(easy, 'train')['annotations'] == _load(hard,
                                                         'train')['annotations']
 

@@ -8,6 +8,7 @@ The output is made in a temporary sibling directory and renamed to ``--out``
 when complete; see ``mmada/datasets/synthetic.py`` for what is generated.
 """
 import argparse
+import inspect
 import os.path as osp
 import shutil
 import sys
@@ -18,31 +19,19 @@ from mmada.datasets.synthetic import (dataset_summary,
 
 
 def parse_args() -> argparse.Namespace:
+    """One flag per argument of generate_synthetic_panoptic, with its
+    default (read from the signature: the defaults live in one place)."""
     parser = argparse.ArgumentParser(
         description='Generate the synthetic panoptic dataset')
     parser.add_argument(
         '--out', default='data/synthetic_panoptic', help='output directory')
-    parser.add_argument('--num-train', type=int, default=480)
-    parser.add_argument('--num-val', type=int, default=120)
-    parser.add_argument(
-        '--num-proxy-val',
-        type=int,
-        default=80,
-        help='train images held out as proxy val')
-    parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--min-size', type=int, default=96)
-    parser.add_argument('--max-size', type=int, default=160)
-    parser.add_argument(
-        '--difficulty',
-        type=float,
-        default=1.0,
-        help='1: low contrast, blur and noise; 0: easy')
-    parser.add_argument('--min-things', type=int, default=2)
-    parser.add_argument('--max-things', type=int, default=10)
-    parser.add_argument('--min-thing-size', type=float, default=6.0)
-    parser.add_argument('--max-thing-size', type=float, default=45.0)
-    parser.add_argument('--min-visible-area', type=int, default=12)
-    parser.add_argument('--jpeg-quality', type=int, default=90)
+    params = inspect.signature(generate_synthetic_panoptic).parameters
+    for name, param in list(params.items())[1:]:
+        parser.add_argument(
+            '--' + name.replace('_', '-'),
+            type=type(param.default),
+            default=param.default,
+            help=f'default {param.default}')
     parser.add_argument(
         '--overwrite',
         action='store_true',

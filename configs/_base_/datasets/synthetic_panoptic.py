@@ -23,7 +23,7 @@ panoptic_data = dict(
         seg='annotations/panoptic_val/'),
     # arguments of generate_synthetic_panoptic (the defaults, written out)
     synthetic=dict(
-        num_train=480, num_val=120, num_proxy_val=80, seed=0, difficulty=1.0))
+        num_train=480, num_val=120, num_proxy_val=80, seed=0, difficulty=0.5))
 
 backend_args = None
 train_pipeline = [

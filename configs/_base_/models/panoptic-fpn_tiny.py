@@ -31,5 +31,5 @@ model = dict(
         rcnn=dict(sampler=dict(num=128))),
     test_cfg=dict(
         rpn=dict(nms_pre=500, max_per_img=100),
-        rcnn=dict(score_thr=0.4, max_per_img=50),
+        rcnn=dict(score_thr=0.1, max_per_img=50),
         panoptic=dict(stuff_area_limit=64)))

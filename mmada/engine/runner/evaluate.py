@@ -7,6 +7,8 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.evaluator import Evaluator
 
+from mmada.utils.faults import fault_point
+
 
 @torch.no_grad()
 def evaluate_member(model: torch.nn.Module,
@@ -27,6 +29,7 @@ def evaluate_member(model: torch.nn.Module,
     was_training = model.training
     model.eval()
     for data_batch in dataloader:
+        fault_point('evaluate')
         outputs = model.val_step(data_batch)
         evaluator.process(data_samples=outputs, data_batch=data_batch)
     metrics = {}

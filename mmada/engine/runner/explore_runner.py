@@ -1,6 +1,5 @@
 """Ada-Segment's automated exploration and adaptation (Algorithm 1)."""
 import copy
-import logging
 import os.path as osp
 import time
 from typing import Any, Dict, List, Optional
@@ -12,15 +11,18 @@ from mmengine.dist import (all_gather_object, broadcast_object_list,
 from mmengine.runner import Runner
 from mmdet.registry import RUNNERS
 
-from mmada.controller import WeightController, ada_segment_rewards
+from mmada.controller import WeightController
 from mmada.engine.hooks import LossWeightHook
 from mmada.utils import derive_seed, load_checkpoint_file, seed_everything
+from mmada.utils.faults import fault_point
 from .evaluate import evaluate_member
-from .population import (GroupSampler, MemberLayout, capture_state,
-                         interval_batches, restore_state, unwrap)
+from .population import (MemberLayout, capture_state,
+                         interval_batches, restore_state)
 from .report import ExploreReport
+from .strategies import AdaSegmentStrategy, PBTStrategy
 
 EXPLORE_KEYS = dict(
+    strategy='ada-segment',  # or 'pbt' (Baseline-P: no controller)
     population=8,  # m
     checkpoints=None,  # T; default: intervals in the schedule - 1
     interval=None,  # q iterations; default: one epoch
@@ -83,6 +85,9 @@ class ExploreRunner(Runner):
         if s['interval'] is not None and s['interval'] < 1:
             raise ValueError('explore.interval (q) must be >= 1, got '
                              f'{s["interval"]}')
+        if s['strategy'] not in ('ada-segment', 'pbt'):
+            raise ValueError("explore.strategy must be 'ada-segment' or "
+                             f"'pbt', got {s['strategy']!r}")
         if s['reward'] not in ('local+imp', 'local'):
             raise ValueError("explore.reward must be 'local+imp' or 'local', "
                              f'got {s["reward"]!r}')
@@ -122,39 +127,32 @@ class ExploreRunner(Runner):
     # -- Algorithm 1 --------------------------------------------------------------
     def train(self) -> torch.nn.Module:
         self._setup()
-        s = self.settings
         state = self._load_state() if self._resume else None
         if state is None:
-            state = self._pseudo_epoch()
-        else:
-            restore_state(self, state['member'])
-        ctrl, report = self.controller, self.report
-        T, m = self.num_checkpoints, s['population']
-        l_ref = state['l_ref']
-        for t in range(state['checkpoint'] + 1, T + 1):
-            l_best, v_best = state['l_best'], state['v_best']
-            lam = ctrl.weights(l_best, l_ref)  # Eq. 1
-            samples = ctrl.sample(lam, m, checkpoint=t)  # Eq. 2
+            state = self._pseudo_epoch()  # l^1, M^0 and its PQ
+        restore_state(self, state['member'])
+        for t in range(state['checkpoint'] + 1, self.num_checkpoints + 1):
+            lam, samples = self.strategy.propose(t, state)  # Eqs. 1-2
             results = self._train_population(t, samples, state['member'])
             v = np.array([r['v'] for r in results], dtype=np.float64)
             valid = np.array([r['ok'] for r in results])
-            rewards = ada_segment_rewards(  # Eqs. 3-5
-                np.where(valid, v, 0.0), v_best, t, T, valid,
-                use_improvement=s['reward'] == 'local+imp')
-            update = ctrl.update(l_best, l_ref, samples, rewards)  # Eq. 6
-            ctrl.snapshot()  # pi^t
-            best = int(np.argmax(np.where(valid, v, -np.inf))) if valid.any(
-            ) else None
-            if best is not None:
-                ctrl.record_best_weights(samples[best])
-                state['member'] = self._broadcast_best(best)
-                state['l_best'] = results[best]['losses']
-                state['v_best'] = float(v[best])
+            rewards, update = self.strategy.learn(  # Eqs. 3-6, pi^t
+                t, state, samples, v, valid)
+            fault_point('controller_update')
+            best = int(np.argmax(np.where(valid, v, -np.inf))) \
+                if valid.any() else None
+            if best is not None:  # M_best^t to every member
+                self.strategy.record_best(samples[best])
+                state.update(member=self._broadcast_best(best),
+                             l_best=results[best]['losses'],
+                             v_best=float(v[best]),
+                             lam_best=samples[best].tolist())
             restore_state(self, state['member'])
             state['checkpoint'] = t
-            report.add_checkpoint(t, lam, samples, results, rewards, best,
-                                  update, state)
+            self.report.add_checkpoint(t, lam, samples, results, rewards, best,
+                                       update, state)
             self._save_state(state)
+            fault_point('checkpoint_saved')
         self._finish(state)
         return self.model
 
@@ -198,11 +196,19 @@ class ExploreRunner(Runner):
         self.call_hook('before_run')
         self._init_model_weights()
         self.call_hook('before_train')
-        self.controller = WeightController(
-            self.loss_hook.names, sigma=s['sigma'], seed=self.seed_,
-            **s['controller']) if self.loss_hook.weighting.names else None
+        self.strategy = self._build_strategy() \
+            if self.loss_hook.weighting.names else None
         self.report = ExploreReport(self, self.num_checkpoints)
         self.report.log_plan()
+
+    def _build_strategy(self):
+        s = self.settings
+        if s['strategy'] == 'pbt':
+            return PBTStrategy(self.loss_hook.names, s['population'],
+                               self.seed_)
+        return AdaSegmentStrategy(self.loss_hook.names, s['population'],
+                                  self.num_checkpoints, s['sigma'],
+                                  self.seed_, s['reward'], s['controller'])
 
     def _member_dataloader_cfg(self, cfg):
         """A dataloader sharded over the member's group, seeded explicitly
@@ -245,13 +251,14 @@ class ExploreRunner(Runner):
         """"One pseudo training epoch with all loss weights equal to 1"."""
         self.report.log('pseudo epoch: all loss weights 1')
         losses = self._train_interval(0, None)
-        if self.controller is None:  # loss names were patterns
-            self.controller = WeightController(
-                self.loss_hook.names, sigma=self.settings['sigma'],
-                seed=self.seed_, **self.settings['controller'])
+        if self.strategy is None:  # loss names were patterns
+            self.strategy = self._build_strategy()
+        problem = self._loss_problem(losses)
+        if problem:  # no reference loss l^1: nothing to continue from
+            raise ValueError(f'pseudo epoch: {problem}')
         v = self._evaluate()[self.settings['metric']]
         state = dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
-                     member=capture_state(self))
+                     lam_best=None, member=capture_state(self))
         self.report.add_pseudo_epoch(losses, v)
         self._save_state(state)
         return state
@@ -263,39 +270,69 @@ class ExploreRunner(Runner):
         mine, self._best_local = [], None
         valid = WeightController.is_valid(samples)
         for j in self.layout.my_members:
-            result = dict(member=j, ok=False, v=float('nan'), metrics={},
-                          losses=None, error=None)
-            if not valid[j]:
-                result['error'] = 'negative weight sampled: not trained'
+            if valid[j]:
+                result = self._run_member(t, j, samples[j].tolist(), start)
             else:
-                restore_state(self, start)
-                self.report.log_member(t, j)
-                try:
-                    result['losses'] = self._train_interval(
-                        t, samples[j].tolist())
-                    if not np.isfinite(result['losses']).all():
-                        raise FloatingPointError('non-finite training loss')
-                    result['metrics'] = self._evaluate()
-                    result['v'] = float(result['metrics'][
-                        self.settings['metric']])
-                    result['ok'] = True
-                except (FloatingPointError, RuntimeError) as e:
-                    result['error'] = f'{type(e).__name__}: {e}'
-                    self.logger.warning(f'checkpoint {t} member {j} failed '
-                                        f'({result["error"]}): reward -1')
-                if result['ok'] and (self._best_local is None
-                                     or result['v'] > self._best_local[0]):
-                    self._best_local = (result['v'], j, capture_state(self))
-            if result['losses'] is not None:
-                result['losses'] = np.asarray(result['losses']).tolist()
+                result = dict(member=j, ok=False, v=float('nan'), metrics={},
+                              losses=None,
+                              error='negative weight sampled: not trained')
+            if result['ok'] and (self._best_local is None
+                                 or result['v'] > self._best_local[0]):
+                self._best_local = (result['v'], j, capture_state(self))
             mine.append(result)
         gathered = all_gather_object(mine) if self.world_size > 1 else [mine]
         results = sorted((r for part in gathered for r in part),
                          key=lambda r: r['member'])
+        trained = [r for r in results if r['losses'] is not None
+                   or r.get('crashed')]
+        if trained and not any(r['ok'] for r in trained):
+            raise RuntimeError(
+                f'checkpoint {t}: every trained member failed, e.g. member '
+                f'{trained[0]["member"] + 1}: {trained[0]["error"]}; the '
+                'state after the previous checkpoint is saved: fix the cause '
+                'and --resume')
         for r in results:
             if r['losses'] is not None:
                 r['losses'] = np.asarray(r['losses'], dtype=np.float64)
         return results
+
+    def _run_member(self, t: int, j: int, weights: List[float],
+                    start: Dict[str, Any]) -> Dict[str, Any]:
+        """Member j from M_best^{t-1}: q iterations, then PQ.
+
+        A member whose loss becomes NaN/inf or negative (Eq. 1 divides by
+        the losses and assumes them >= 0), or whose training or evaluation
+        raises, is failed: reward -1, and like every member it continues
+        from M_best^t. The run goes on (see ``_train_population``)."""
+        result = dict(member=j, ok=False, v=float('nan'), metrics={},
+                      losses=None, error=None)
+        restore_state(self, start)
+        self.report.log_member(t, j)
+        try:
+            losses = self._train_interval(t, weights)
+            result['losses'] = losses.tolist()
+            problem = self._loss_problem(losses)
+            if problem:
+                raise FloatingPointError(problem)
+            result['metrics'] = self._evaluate()
+            result['v'] = float(result['metrics'][self.settings['metric']])
+            result['ok'] = True
+        except Exception as e:  # noqa: B902 a failed member is data
+            result['crashed'] = result['losses'] is None
+            result['error'] = f'{type(e).__name__}: {e}'
+            self.logger.warning(f'[explore] checkpoint {t}, member {j + 1} '
+                                f'failed ({result["error"]}): reward -1')
+        return result
+
+    def _loss_problem(self, losses: np.ndarray) -> Optional[str]:
+        """Why a mean loss vector cannot be the controller's state."""
+        names = self.loss_hook.names
+        bad = [f'{n}={v:.4g}' for n, v in zip(names, losses)
+               if not np.isfinite(v) or v < 0]
+        if bad:
+            return ('losses must be finite and >= 0 (Eq. 1 divides by '
+                    f'them), got {", ".join(bad)}')
+        return None
 
     def _train_interval(self, key: int, weights: Optional[List[float]]):
         """q iterations with the given weights; returns the mean loss."""
@@ -308,6 +345,7 @@ class ExploreRunner(Runner):
         seed_everything(derive_seed(self.seed_, key))
         for data_batch in interval_batches(self.train_data, self.interval,
                                            key):
+            fault_point('train_iter')
             idx = self.train_loop._iter
             self.call_hook('before_train_iter', batch_idx=idx,
                            data_batch=data_batch)
@@ -323,6 +361,8 @@ class ExploreRunner(Runner):
 
     def _evaluate(self) -> Dict[str, float]:
         start = time.perf_counter()
+        self.report.log(f'evaluating on {len(self.val_data.dataset)} proxy '
+                        'val images')
         metrics = evaluate_member(self.model, self.val_data, self.evaluator,
                                   self.group, self.layout.group_size)
         self.report.timing['eval'] += time.perf_counter() - start
@@ -351,7 +391,7 @@ class ExploreRunner(Runner):
     def _save_state(self, state: Dict[str, Any]) -> None:
         """Everything to resume after checkpoint t (atomic writes, rank 0)."""
         if is_main_process():
-            self.report.save(state, self.controller)
+            self.report.save(state, self.strategy)
         self._barrier()
 
     def _barrier(self) -> None:
@@ -365,11 +405,20 @@ class ExploreRunner(Runner):
             self.logger.info(f'--resume: no {path} yet; starting afresh')
             return None
         state = load_checkpoint_file(path, map_location='cpu')
-        self.controller = WeightController.from_state_dict(state['controller'])
-        if self.controller.loss_names != self.loss_hook.names:
+        hook = self.loss_hook
+        if hook.weighting.names is None:  # patterns, resolved by that run
+            hook.weighting.names = list(state['loss_names'])
+            hook._setup_heads()
+            self.strategy = self._build_strategy()
+        if state['loss_names'] != hook.weighting.names:
             raise ValueError(f'{path}: made for the losses '
-                             f'{self.controller.loss_names}, this config '
-                             f'weights {self.loss_hook.names}')
+                             f'{state["loss_names"]}, this config weights '
+                             f'{hook.weighting.names}')
+        if state['strategy_type'] != self.settings['strategy']:
+            raise ValueError(f'{path}: made by explore.strategy='
+                             f'{state["strategy_type"]!r}, this config has '
+                             f'{self.settings["strategy"]!r}')
+        self.strategy.load_state_dict(state['strategy'])
         self.report.load(state)
         self.logger.info(f'resumed from {path} after checkpoint '
                          f'{state["checkpoint"]}/{self.num_checkpoints}')

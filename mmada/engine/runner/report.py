@@ -4,10 +4,9 @@ best model and two plots. Files are written atomically by rank 0."""
 import json
 import os.path as osp
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import numpy as np
-import torch
 
 from mmada.utils import atomic_torch_save, atomic_write
 from .population import unwrap
@@ -108,12 +107,18 @@ class ExploreReport:
     def path(self, name: str) -> str:
         return osp.join(self.runner.work_dir, name)
 
-    def save(self, state: Dict[str, Any], controller) -> None:
-        """The resume state, the controller, the JSON lines and the plots."""
-        full = dict(state, controller=controller.state_dict(),
+    def save(self, state: Dict[str, Any], strategy) -> None:
+        """The resume state, the controller, the JSON lines and the plots.
+
+        The resume state is written first and alone decides where a resumed
+        run continues; the other files are derived from it.
+        """
+        full = dict(state, strategy=strategy.state_dict(),
+                    strategy_type=self.runner.settings['strategy'],
+                    loss_names=self.runner.loss_hook.names,
                     history=self.history, timing=dict(self.timing))
         atomic_torch_save(full, self.path('explore_state.pth'))
-        atomic_torch_save(controller.state_dict(), self.path('controller.pth'))
+        strategy.save(self.runner.work_dir)
         with atomic_write(self.path('explore_log.jsonl'), 'w') as f:
             for entry in self.history:
                 f.write(json.dumps(entry) + '\n')

@@ -1,0 +1,89 @@
+"""Crash safety and clear answers to bad input (the exploration side)."""
+import json
+import os
+import sys
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from e2e import EXPLORE, EXPLORE_SMALL, run, tool
+
+from mmada.controller import WeightController
+from mmada.engine.hooks import AdaSegmentHook
+from mmada.engine.runner.explore_runner import ExploreRunner
+
+
+def test_diverging_member_does_not_end_the_run(tmp_path):
+    """A member whose loss turns NaN gets -1, is replaced by the best
+    member, and the exploration goes on to the end."""
+    # iterations 1-4: the pseudo epoch; 6: member 1's 2nd at checkpoint 1
+    out = tool('explore.py', EXPLORE, '--work-dir', str(tmp_path),
+               '--cfg-options', *EXPLORE_SMALL,
+               env=dict(MMADA_FAULT='nan_loss@6')).stdout
+    assert 'checkpoint 1, member 1 failed (FloatingPointError: losses ' \
+           'must be finite' in out
+    with open(tmp_path / 'explore_log.jsonl') as f:
+        log = [json.loads(line) for line in f]
+    first = log[1]['members']
+    assert not first[0]['ok'] and first[0]['reward'] == -1.0
+    assert first[1]['ok'] and log[1]['best'] == 1
+    assert [e['checkpoint'] for e in log] == [0, 1, 2]
+    assert os.path.isfile(tmp_path / 'best_model.pth')
+
+
+def test_fault_injection_resumes_identically(tmp_path):
+    """Killed after the controller update (nothing saved yet) and with the
+    checkpoint's state written but not renamed: both resumed runs end
+    identical to the uninterrupted one."""
+    proc = run([sys.executable, 'tools/analysis/fault_injection.py',
+                '--work-dir', str(tmp_path), '--points',
+                'controller_update', 'atomic_write@4'], check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert '| controller_update | yes | 0/2 | yes |' in proc.stdout
+    assert '| atomic_write@4 | yes | 0/2 | yes |' in proc.stdout
+    # the half-written file was never taken for the state
+    leftovers = os.listdir(tmp_path / 'atomic_write_4')
+    assert 'explore_state.pth' in leftovers
+
+
+def test_negative_or_nan_losses_are_a_member_failure():
+    fake = SimpleNamespace(loss_hook=SimpleNamespace(names=['a', 'b']))
+    assert ExploreRunner._loss_problem(fake, np.array([0.5, 0.0])) is None
+    problem = ExploreRunner._loss_problem(fake, np.array([0.5, -0.1]))
+    assert 'b=-0.1' in problem and '>= 0' in problem
+    assert 'a=nan' in ExploreRunner._loss_problem(fake,
+                                                  np.array([np.nan, 1.0]))
+
+
+def _hook_runner(tmp_path):
+    cfg = dict(loss_weighting=dict(losses=['loss_a', 'loss_b']))
+    model = torch.nn.Linear(1, 1)
+    model.parse_losses = None  # not used before training
+    return SimpleNamespace(cfg=cfg, model=model, work_dir=str(tmp_path))
+
+
+def test_controller_file_for_other_losses_is_refused(tmp_path):
+    ctrl = WeightController(['loss_a', 'loss_c'])
+    ctrl.snapshot()
+    path = str(tmp_path / 'controller.pth')
+    torch.save(ctrl.state_dict(), path)
+    hook = AdaSegmentHook(controller=path)
+    with pytest.raises(ValueError, match=r"made for the losses \['loss_a', "
+                       r"'loss_c'\], got \['loss_a', 'loss_b'\]"):
+        hook.before_run(_hook_runner(tmp_path))
+    torch.save({'state_dict': {}}, path)
+    with pytest.raises(ValueError, match='not a controller file'):
+        AdaSegmentHook(controller=path).before_run(_hook_runner(tmp_path))
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        AdaSegmentHook(controller=str(tmp_path / 'nope.pth')).before_run(
+            _hook_runner(tmp_path))
+
+
+def test_unknown_loss_weighting_key_is_refused(tmp_path):
+    runner = _hook_runner(tmp_path)
+    runner.cfg['loss_weighting']['loss'] = ['x']
+    from mmada.engine.hooks import LossWeightHook
+    with pytest.raises(KeyError, match=r"loss_weighting: unknown keys "
+                       r"\['loss'\]"):
+        LossWeightHook().before_run(runner)

@@ -1,0 +1,41 @@
+"""The population's weight proposals: Ada-Segment's controller and PBT."""
+import numpy as np
+import pytest
+import torch
+
+from mmada.engine.runner.strategies import AdaSegmentStrategy, PBTStrategy
+
+NAMES = ['a', 'b', 'c']
+
+
+def test_pbt_explores_around_the_best_weights():
+    pbt = PBTStrategy(NAMES, population=4, seed=0)
+    best, samples = pbt.propose(1, dict(lam_best=None))
+    assert best.tolist() == [1.0, 1.0, 1.0]  # t = 1: the Baseline's weights
+    state = dict(lam_best=[2.0, 0.5, 1.0])
+    best, samples = pbt.propose(2, state)
+    assert samples.shape == (4, 3)
+    assert samples[0].tolist() == [2.0, 0.5, 1.0]  # member 0 keeps the best
+    ratios = (samples[1:] / best).flatten().tolist()
+    assert set(round(r, 12) for r in ratios) <= {0.8, 1.2}
+    again = PBTStrategy(NAMES, population=4, seed=0).propose(2, state)[1]
+    assert torch.equal(samples, again)  # a function of (seed, t)
+    other = pbt.propose(3, state)[1]
+    assert not torch.equal(samples, other)
+    rewards, info = pbt.learn(2, state, samples, np.ones(4), np.ones(4, bool))
+    assert rewards.tolist() == [0.0] * 4 and info == {}
+
+
+def test_ada_segment_strategy_learns_and_snapshots():
+    s = AdaSegmentStrategy(NAMES, population=2, num_checkpoints=2, sigma=0.2,
+                           seed=0, reward='local+imp',
+                           controller=dict(init_std=0.0))
+    state = dict(l_best=[1.0, 1.0, 1.0], l_ref=[1.0, 1.0, 1.0], v_best=10.0)
+    lam, samples = s.propose(1, state)
+    assert lam.tolist() == [1.0, 1.0, 1.0]  # x = 1 and std 0: the Baseline
+    rewards, info = s.learn(1, state, samples, np.array([12.0, 14.0]),
+                            np.array([True, True]))
+    # v = [12, 14], std 1, v_best 10: t/T (r_local + r_imp) = 0.5 * ([-1, 1]
+    # + [2, 4]) = [0.5, 2.5]
+    assert rewards.tolist() == pytest.approx([0.5, 2.5])
+    assert len(s.controller.policies) == 1 and 'grad_norm' in info

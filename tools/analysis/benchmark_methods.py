@@ -1,0 +1,260 @@
+"""Loss-weighting methods side by side, in the form of the paper's Table 6.
+
+    python tools/analysis/benchmark_methods.py [--methods M ...]
+        [--seeds 0 1 2] [--out work_dirs/benchmark] [--cfg-options ...]
+
+Every (method, seed) is run with the repository's own tools, as a user
+would, in ``<out>/<method>/seed<s>/``; each finished run writes a
+``result.json``, so re-running the command skips what is done (it can be
+interrupted and continued). Each method is tested on the held-out test
+split (the synthetic dataset's ``val/``; on COCO, val2017) and the table
+gives PQ, PQ_th, PQ_st, SQ, RQ as mean +- std over seeds, and the cost: the
+wall time of everything the method ran, as a multiple of one Baseline
+training (the mean over seeds). A plot of PQ against cost is saved too.
+
+Methods (the paper's names):
+
+- ``baseline``: every loss weight 1 (Table 1 "Baseline").
+- ``ada-segment``: exploration + transfer with the policy ensemble
+  (Comb-dy); ``ada-segment-a`` (M_best^T), ``final``, ``pred``,
+  ``single-dy`` reuse the same exploration (Tables 1, 2);
+  ``reward-local`` explores with r_local alone and transfers (reward
+  ablation).
+- ``pbt``: Baseline-P, the population without the controller (its best
+  model).
+- ``grid``: Baseline-G, detection-group weight x semantic weight in
+  {0.5, 1, 2}^2 (9 trainings, via the stage loss weights and the semantic
+  loss weight), the best on the proxy val split.
+- ``gradnorm`` (Chen et al. 2018), ``uncertainty`` (Kendall et al. 2018).
+
+Not included: AM-LFS and BOHB of Table 6.
+
+The default set (``baseline ada-segment ada-segment-a uncertainty``, 3
+seeds) takes about 50 minutes on a 2-core CPU with the tiny configs.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from statistics import mean, pstdev
+
+TINY = 'configs/cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'  # noqa: E501
+CONFIGS = dict(
+    baseline=TINY,
+    explore='configs/ada_segment/ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py',  # noqa: E501
+    transfer='configs/ada_segment/ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
+    pbt='configs/baselines/pbt_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py',
+    gradnorm='configs/baselines/gradnorm_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
+    uncertainty='configs/baselines/uncertainty_tiny_1xb4-cos-6e_synthetic-panoptic.py')  # noqa: E501
+METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
+           'single-dy', 'reward-local', 'pbt', 'grid', 'gradnorm',
+           'uncertainty')
+DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
+KEYS = ('PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ')
+GRID = (0.5, 1.0, 2.0)
+STAGES = 3  # the paper's network: 3 cascade stages, each weighted 1/3
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--methods', nargs='+', default=list(DEFAULT),
+                        choices=METHODS + ('all', ))
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    parser.add_argument('--out', default='work_dirs/benchmark')
+    parser.add_argument('--checkpoint', default='epoch_6.pth',
+                        help='the checkpoint a training leaves to test')
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='passed to every run (e.g. another dataset)')
+    args = parser.parse_args()
+    if 'all' in args.methods:
+        args.methods = list(METHODS)
+    return args
+
+
+class Bench:
+    """Runs tools, caches their results and times."""
+
+    def __init__(self, args):
+        self.args = args
+        os.makedirs(args.out, exist_ok=True)
+
+    def tool(self, work_dir, script, *argv, options=()):
+        """Run tools/<script>, log to work_dir; return (seconds, output)."""
+        os.makedirs(work_dir, exist_ok=True)
+        cmd = [sys.executable, f'tools/{script}', *argv, '--work-dir',
+               work_dir]
+        opts = list(options) + self.args.cfg_options
+        if opts:
+            cmd += ['--cfg-options', *opts]
+        start = time.time()
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        seconds = time.time() - start
+        with open(osp.join(work_dir, f'{script[:-3]}.log'), 'w') as f:
+            f.write(' '.join(cmd) + '\n' + proc.stdout)
+        if proc.returncode != 0:
+            tail = '\n'.join(proc.stdout.splitlines()[-25:])
+            sys.exit(f'{" ".join(cmd)} failed:\n{tail}')
+        return seconds, proc.stdout
+
+    def cached(self, work_dir, fn):
+        """fn() -> dict, cached as work_dir/result.json."""
+        path = osp.join(work_dir, 'result.json')
+        if osp.isfile(path):
+            with open(path) as f:
+                return json.load(f)
+        result = fn()
+        os.makedirs(work_dir, exist_ok=True)
+        tmp = path + '.tmp'
+        with open(tmp, 'w') as f:
+            json.dump(result, f)
+        os.replace(tmp, path)
+        return result
+
+    def train(self, name, seed, config, options=()):
+        """A training run: its wall time and its last proxy-val metrics."""
+        work_dir = osp.join(self.args.out, name, f'seed{seed}')
+
+        def run():
+            seconds, out = self.tool(work_dir, 'train.py', config,
+                                     options=[f'randomness.seed={seed}',
+                                              *options])
+            return dict(seconds=seconds, val=metrics(out),
+                        checkpoint=osp.join(work_dir,
+                                            self.args.checkpoint))
+
+        return self.cached(work_dir, run)
+
+    def explore(self, name, seed, config, options=()):
+        work_dir = osp.join(self.args.out, name, f'seed{seed}')
+
+        def run():
+            seconds, _ = self.tool(work_dir, 'explore.py', config,
+                                   options=[f'randomness.seed={seed}',
+                                            *options])
+            return dict(seconds=seconds,
+                        controller=osp.join(work_dir, 'controller.pth'),
+                        checkpoint=osp.join(work_dir, 'best_model.pth'))
+
+        return self.cached(work_dir, run)
+
+    def test(self, name, seed, checkpoint, config=TINY):
+        work_dir = osp.join(self.args.out, name, f'seed{seed}', 'test')
+
+        def run():
+            _, out = self.tool(work_dir, 'test.py', config, checkpoint)
+            return metrics(out)
+
+        return self.cached(work_dir, run)
+
+
+def metrics(output):
+    values = {}
+    for key in KEYS:
+        found = re.findall(rf'coco_panoptic/{key}: ([0-9.]+)', output)
+        values[key] = float(found[-1]) if found else float('nan')
+    return values
+
+
+def run_method(bench, method, seed):
+    """(test metrics, wall seconds) of one method and seed."""
+    if method in ('baseline', 'gradnorm', 'uncertainty'):
+        r = bench.train(method, seed, CONFIGS[method])
+        return bench.test(method, seed, r['checkpoint']), r['seconds']
+    if method == 'pbt':
+        r = bench.explore('pbt', seed, CONFIGS['pbt'])
+        return bench.test('pbt', seed, r['checkpoint']), r['seconds']
+    if method == 'grid':
+        return run_grid(bench, seed)
+    reward = 'local' if method == 'reward-local' else 'local+imp'
+    ex_name = 'explore-local' if reward == 'local' else 'explore'
+    ex = bench.explore(ex_name, seed, CONFIGS['explore'],
+                       [f'explore.reward={reward}'])
+    if method == 'ada-segment-a':
+        return bench.test(method, seed, ex['checkpoint']), ex['seconds']
+    mode = method if method in ('final', 'pred', 'single-dy') else 'comb-dy'
+    r = bench.train(method, seed, CONFIGS['transfer'], [
+        f'custom_hooks.1.controller={ex["controller"]}',
+        f'custom_hooks.1.mode={mode}'
+    ])
+    return (bench.test(method, seed, r['checkpoint']),
+            ex['seconds'] + r['seconds'])
+
+
+def run_grid(bench, seed):
+    """Baseline-G: every grid point trained; the best on proxy val."""
+    runs = []
+    for det in GRID:
+        for seg in GRID:
+            stage = det / STAGES
+            r = bench.train(f'grid/det{det}_seg{seg}', seed, TINY, [
+                f'model.roi_head.stage_loss_weights=[{stage},{stage},'
+                f'{stage}]', f'model.semantic_head.loss_seg.loss_weight={seg}'
+            ])
+            runs.append(r)
+    best = max(runs, key=lambda r: r['val']['PQ'])
+    seconds = sum(r['seconds'] for r in runs)
+    return bench.test('grid', seed, best['checkpoint']), seconds
+
+
+def table(results, base_seconds):
+    lines = ['| Method | ' + ' | '.join(KEYS) + ' | Cost |',
+             '|---|' + '---|' * (len(KEYS) + 1)]
+    for method, runs in results.items():
+        cells = []
+        for key in KEYS:
+            values = [m[key] for m, _ in runs]
+            cells.append(f'{mean(values):.1f} ± {pstdev(values):.1f}')
+        cost = mean(s for _, s in runs) / base_seconds
+        lines.append(f'| {method} | ' + ' | '.join(cells) +
+                     f' | {cost:.1f}x |')
+    return '\n'.join(lines)
+
+
+def plot(results, base_seconds, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for method, runs in results.items():
+        cost = mean(s for _, s in runs) / base_seconds
+        pq = [m['PQ'] for m, _ in runs]
+        ax.errorbar(cost, mean(pq), yerr=pstdev(pq), fmt='o', capsize=3)
+        ax.annotate(method, (cost, mean(pq)), textcoords='offset points',
+                    xytext=(5, 5), fontsize=8)
+    ax.set(xlabel='cost (x one Baseline training)', ylabel='PQ (test split)',
+           title='PQ against cost (mean +- std over seeds)')
+    fig.savefig(path, dpi=100, bbox_inches='tight')
+    plt.close(fig)
+
+
+def main():
+    args = parse_args()
+    bench = Bench(args)
+    methods = list(dict.fromkeys(['baseline'] + args.methods))
+    results = {m: [] for m in methods}
+    for seed in args.seeds:
+        for method in methods:
+            print(f'[benchmark] {method}, seed {seed}', flush=True)
+            results[method].append(run_method(bench, method, seed))
+    base_seconds = mean(s for _, s in results['baseline'])
+    md = table(results, base_seconds)
+    header = (f'Test split, mean ± std over seeds {args.seeds}; cost = wall '
+              'time / one Baseline training '
+              f'({base_seconds / 60:.1f} min).\n\n')
+    with open(osp.join(args.out, 'table.md'), 'w') as f:
+        f.write(header + md + '\n')
+    with open(osp.join(args.out, 'results.json'), 'w') as f:
+        json.dump({m: [dict(metrics=x, seconds=s) for x, s in runs]
+                   for m, runs in results.items()}, f, indent=1)
+    plot(results, base_seconds, osp.join(args.out, 'pq_vs_cost.png'))
+    print(header + md)
+    print(f'\n{args.out}/table.md, {args.out}/pq_vs_cost.png')
+
+
+if __name__ == '__main__':
+    main()

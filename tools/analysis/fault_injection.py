@@ -1,0 +1,118 @@
+"""Kill a small CPU exploration at several points, resume it, and check that
+each resumed run ends identical to the uninterrupted one.
+
+    python tools/analysis/fault_injection.py [--points P[@k] ...]
+        [--work-dir work_dirs/fault_injection]
+
+A point is where the process kills itself with SIGKILL (no clean-up, as a
+power cut or the OOM killer would), the k-th time it gets there
+(``MMADA_FAULT``, see mmada/utils/faults.py):
+
+- ``train_iter@k``: in the k-th training iteration (pseudo epoch included);
+- ``evaluate@k``: in the k-th evaluation batch;
+- ``controller_update``: right after the first REINFORCE step, before
+  anything is saved;
+- ``atomic_write@k``: the k-th file write is complete in its temporary file
+  but not yet renamed (``atomic_write@4``: the first checkpoint's state);
+- ``checkpoint_saved``: right after checkpoint 1 is saved.
+
+"Identical" means the same controller trajectory (every pi^t, lambda_best^T)
+and the same best model M_best^T, tensor for tensor. Exit status 1 if any
+resumed run differs.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import shutil
+import subprocess
+import sys
+
+import torch
+
+EXPLORE = ('configs/ada_segment/'
+           'ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py')
+SMALL = [
+    'explore.population=2', 'explore.checkpoints=2', 'explore.interval=4',
+    'train_dataloader.dataset.indices=32', 'val_dataloader.dataset.indices=8'
+]
+POINTS = ('train_iter@6', 'evaluate@3', 'controller_update',
+          'atomic_write@4', 'checkpoint_saved')
+
+
+def explore(work_dir, resume=False, fault=None):
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env.pop('MMADA_FAULT', None)
+    if fault:
+        env['MMADA_FAULT'] = fault
+    cmd = [sys.executable, 'tools/explore.py', EXPLORE, '--work-dir',
+           work_dir, '--cfg-options', *SMALL] + (['--resume']
+                                                 if resume else [])
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    with open(osp.join(work_dir, 'resumed.log' if resume else 'run.log'),
+              'a') as f:
+        f.write(proc.stdout)
+    return proc.returncode
+
+
+def checkpoints_done(work_dir):
+    path = osp.join(work_dir, 'explore_log.jsonl')
+    if not osp.isfile(path):
+        return 0
+    with open(path) as f:
+        return sum(1 for line in f if json.loads(line)['checkpoint'] > 0)
+
+
+def same_result(a, b):
+    """Whether two explorations ended identical (controller, best model)."""
+    from mmada.utils import load_checkpoint_file
+    ca = load_checkpoint_file(osp.join(a, 'controller.pth'))
+    cb = load_checkpoint_file(osp.join(b, 'controller.pth'))
+    if len(ca['snapshots']) != len(cb['snapshots']):
+        return False
+    for pa, pb in zip(ca['snapshots'], cb['snapshots']):
+        if any(not torch.equal(pa[k], pb[k]) for k in pa):
+            return False
+    if not torch.equal(ca['best_weights'], cb['best_weights']):
+        return False
+    ma = load_checkpoint_file(osp.join(a, 'best_model.pth'))['state_dict']
+    mb = load_checkpoint_file(osp.join(b, 'best_model.pth'))['state_dict']
+    return all(torch.equal(ma[k], mb[k]) for k in ma)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--points', nargs='+', default=list(POINTS))
+    parser.add_argument('--work-dir', default='work_dirs/fault_injection')
+    args = parser.parse_args(argv)
+    os.makedirs(args.work_dir, exist_ok=True)
+    reference = osp.join(args.work_dir, 'uninterrupted')
+    if not osp.isfile(osp.join(reference, 'best_model.pth')):
+        shutil.rmtree(reference, ignore_errors=True)
+        os.makedirs(reference)
+        if explore(reference) != 0:
+            sys.exit(f'the uninterrupted run failed: {reference}/run.log')
+    rows, ok = [], True
+    for point in args.points:
+        work_dir = osp.join(args.work_dir, point.replace('@', '_'))
+        shutil.rmtree(work_dir, ignore_errors=True)
+        os.makedirs(work_dir)
+        code = explore(work_dir, fault=point)
+        killed = code == -9
+        saved = checkpoints_done(work_dir)
+        code = explore(work_dir, resume=True)
+        same = code == 0 and same_result(reference, work_dir)
+        ok &= killed and same
+        rows.append((point, 'yes' if killed else f'no (exit {code})',
+                     f'{saved}/2', 'yes' if same else 'NO'))
+    print('| kill point | killed | checkpoints saved before the kill | '
+          'resumed run identical |')
+    print('|---|---|---|---|')
+    for row in rows:
+        print('| ' + ' | '.join(row) + ' |')
+    return 0 if ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
