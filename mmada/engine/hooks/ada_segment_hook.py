@@ -91,8 +91,9 @@ class AdaSegmentHook(LossWeightHook):
         self.set_weights(lam.tolist())
         runner.logger.info(
             f'Ada-Segment ({self.mode}) interval {self.epoch + 1}/'
-            f'{self.num_epochs + 1}: lambda = ' + ', '.join(
-                f'{n}={w:.3f}' for n, w in zip(self.names, self.weights)))
+            f'{self.num_epochs + 1}: l^{self.epoch} = '
+            f'{_named(self.names, losses)}; lambda = '
+            f'{_named(self.names, self.weights)}')
         runner.visualizer.add_scalars(
             {f'lambda/{n}': w
              for n, w in zip(self.names, self.weights)},
@@ -110,3 +111,8 @@ class AdaSegmentHook(LossWeightHook):
         if state.get('l_ref') is not None:
             self.l_ref = np.asarray(state['l_ref'], dtype=np.float64)
         self.epoch = state.get('epoch', 0)
+
+
+def _named(names, values) -> str:
+    return '[' + ', '.join(f'{n}={float(v):.6g}'
+                           for n, v in zip(names, values)) + ']'

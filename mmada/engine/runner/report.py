@@ -88,7 +88,7 @@ class ExploreReport:
         vis.add_scalars({f'explore/lambda/{n}': float(w)
                          for n, w in zip(names, lam)}, step=t)
         vis.add_scalars({'explore/v_best': state['v_best'],
-                         'explore/mean_reward': update['mean_reward']},
+                         'explore/mean_reward': float(np.mean(rewards))},
                         step=t)
         pq = ', '.join('-' if m['v'] is None else f'{m["v"]:.2f}'
                        for m in members)
@@ -165,7 +165,8 @@ class ExploreReport:
         lam = np.array([e['lam'] for e in checkpoints])
         for i, name in enumerate(names):
             ax.plot(ts, lam[:, i], marker='o', label=name)
-        ax.set(xlabel='checkpoint t', ylabel='lambda (controller mean)',
+        ax.set(xlabel='checkpoint t',
+               ylabel='lambda (mean of the samples)',
                title='Loss weights per checkpoint')
         ax.legend(fontsize=7, ncol=2)
         _save_fig(fig, self.path('lambda.png'))

@@ -1,0 +1,85 @@
+"""Each baseline runs from its config at tiny size (CPU): GradNorm,
+uncertainty weighting, Baseline-P (PBT) and a Baseline-G grid point; and the
+benchmark's table."""
+import json
+import os
+import sys
+
+import pytest
+from e2e import EXPLORE_SMALL, SMALL, TINY, tool
+
+ONE_EPOCH = ['train_cfg.max_epochs=1', *SMALL]
+
+
+@pytest.mark.parametrize('name', ['gradnorm', 'uncertainty'])
+def test_weighting_baseline_trains(name, tmp_path):
+    config = f'configs/baselines/{name}_tiny_1xb4-cos-6e_synthetic-panoptic.py'
+    tool('train.py', config, '--work-dir', str(tmp_path), '--cfg-options',
+         *ONE_EPOCH)
+    from mmada.utils import load_checkpoint_file
+    state = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))
+    weights = state['loss_weights']['weights']
+    assert len(weights) == 10 and all(w > 0 for w in weights)
+    assert weights != [1.0] * 10  # learned, not the Baseline's
+    assert 'weighting' in state['loss_weights']  # its state resumes
+
+
+def test_pbt_baseline_explores(tmp_path):
+    config = 'configs/baselines/pbt_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py'
+    out = tool('explore.py', config, '--work-dir', str(tmp_path),
+               '--cfg-options', *EXPLORE_SMALL).stdout
+    assert 'best member' in out
+    with open(tmp_path / 'explore_log.jsonl') as f:
+        log = [json.loads(line) for line in f]
+    members = log[1]['members']
+    assert members[0]['weights'] == [1.0] * 10  # member 0 keeps the best's
+    assert {round(w, 6) for w in members[1]['weights']} <= {0.8, 1.2}
+    assert os.path.isfile(tmp_path / 'best_model.pth')
+    assert not os.path.isfile(tmp_path / 'controller.pth')
+
+
+def test_grid_point_weights_through_the_model_config(tmp_path):
+    """Baseline-G sets the detection group's weight through the stage loss
+    weights and the semantic weight through loss_seg (as Panoptic FPN's
+    grid search did): at the first iteration (same weights, same batch) the
+    logged losses scale by exactly those factors."""
+    import re
+
+    def first_losses(work_dir, *options):
+        out = tool('train.py', TINY, '--work-dir', str(work_dir),
+                   '--cfg-options', *SMALL, 'train_cfg.max_epochs=1',
+                   'train_dataloader.dataset.indices=4', *options).stdout
+        line = re.search(r'Epoch\(train\) \[1\]\[1/1\].*', out).group(0)
+        return {k: float(v) for k, v in re.findall(
+            r'(s0\.loss_cls|loss_seg): ([0-9.]+)', line)}
+
+    base = first_losses(tmp_path / 'base')
+    grid = first_losses(
+        tmp_path / 'grid',
+        'model.roi_head.stage_loss_weights=[0.6666667,0.6666667,0.6666667]',
+        'model.semantic_head.loss_seg.loss_weight=0.5')
+    assert grid['s0.loss_cls'] / base['s0.loss_cls'] == pytest.approx(
+        2.0, rel=1e-3)  # lambda_det = 2: stage weight 2/3 instead of 1/3
+    assert grid['loss_seg'] / base['loss_seg'] == pytest.approx(0.5, rel=1e-3)
+
+
+def test_benchmark_table_format():
+    sys.path.insert(0, 'tools/analysis')
+    from benchmark_methods import metrics, table
+    out = ('coco_panoptic/PQ: 20.0000  coco_panoptic/SQ: 60.0000  '
+           'coco_panoptic/RQ: 30.0000  coco_panoptic/PQ_th: 5.0000  '
+           'coco_panoptic/PQ_st: 40.0000')
+    assert metrics(out) == dict(PQ=20.0, PQ_th=5.0, PQ_st=40.0, SQ=60.0,
+                                RQ=30.0)
+    runs = {
+        'baseline': [(dict(PQ=20, PQ_th=5, PQ_st=40, SQ=60, RQ=30), 100),
+                     (dict(PQ=22, PQ_th=7, PQ_st=42, SQ=62, RQ=32), 100)],
+        'ada-segment': [(dict(PQ=24, PQ_th=9, PQ_st=44, SQ=64, RQ=34), 500),
+                        (dict(PQ=24, PQ_th=9, PQ_st=44, SQ=64, RQ=34), 700)]
+    }
+    md = table(runs, base_seconds=100).splitlines()
+    # mean +- population std over seeds; cost = mean seconds / baseline's
+    assert md[2] == ('| baseline | 21.0 ± 1.0 | 6.0 ± 1.0 | 41.0 ± 1.0 | '
+                     '61.0 ± 1.0 | 31.0 ± 1.0 | 1.0x |')
+    assert md[3] == ('| ada-segment | 24.0 ± 0.0 | 9.0 ± 0.0 | 44.0 ± 0.0 | '
+                     '64.0 ± 0.0 | 34.0 ± 0.0 | 6.0x |')

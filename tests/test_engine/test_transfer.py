@@ -1,0 +1,55 @@
+"""Policy transfer end to end: a fresh training driven by the controller an
+exploration saved (Eq. 7 and the Table 2 modes)."""
+import os
+import re
+
+import pytest
+from e2e import SMALL, tool
+
+from mmada.controller import PolicyEnsemble
+from mmada.utils import load_checkpoint_file
+
+TRANSFER = ('configs/ada_segment/'
+            'ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py')
+# 3 epochs of 16 iterations: the pseudo epoch + E = 2 weighted epochs
+OPTIONS = ['train_cfg.max_epochs=3', *SMALL]
+
+
+def logged(output):
+    """{interval: (l^{interval-1}, lambda)} from the hook's log lines."""
+    found = {}
+    for interval, e, losses, lam in re.findall(
+            r'interval (\d+)/3: l\^(\d+) = \[([^\]]*)\]; lambda = '
+            r'\[([^\]]*)\]', output):
+        assert int(e) == int(interval) - 1
+        found[int(interval)] = (parse(losses), parse(lam))
+    return found
+
+
+def parse(body):
+    return {k: float(v) for k, v in (i.split('=') for i in body.split(', '))}
+
+
+@pytest.mark.parametrize('mode', ['comb-dy', 'single-dy', 'pred', 'final'])
+def test_transfer_follows_eq7(explored, tmp_path, mode):
+    controller = os.path.join(explored, 'controller.pth')
+    out = tool('train.py', TRANSFER, '--work-dir', str(tmp_path),
+               '--cfg-options', f'custom_hooks.1.controller={controller}',
+               f'custom_hooks.1.mode={mode}', *OPTIONS).stdout
+    lines = logged(out)
+    assert sorted(lines) == [2, 3]  # epoch 1 is the pseudo epoch (weights 1)
+    losses = {i - 1: lines[i][0] for i in lines}  # l^e, e = 1, 2
+    lam = {i: lines[i][1] for i in lines}
+    state = load_checkpoint_file(controller)
+    ensemble = PolicyEnsemble.from_state_dict(state, mode=mode)
+    names = state['loss_names']
+    l_ref = [losses[1][n] for n in names]  # the run's own l^1
+    for e in (1, 2):  # interval e + 1 uses lambda^{e+1} from l^e
+        expected = ensemble.weights([losses[e][n] for n in names], l_ref, e,
+                                    2)
+        got = [lam[e + 1][n] for n in names]
+        assert got == pytest.approx(expected.tolist(), rel=1e-4)
+    assert any(abs(w - 1) > 1e-3 for w in lam[2].values())  # not 1 any more
+    ckpt = load_checkpoint_file(str(tmp_path / 'epoch_3.pth'))
+    assert ckpt['loss_weights']['epoch'] == 3
+    assert ckpt['loss_weights']['l_ref'] == pytest.approx(l_ref, rel=1e-4)
