@@ -15,8 +15,8 @@ import mmada  # noqa: F401
 from mmada.baselines import GradNormWeighting
 from mmada.engine.hooks import LossWeightHook
 from mmada.models import add_loss_weighting
+from tiny import tiny_batch, tiny_model
 
-TINY = 'configs/_base_/models/cascade-panoptic-fpn_tiny.py'
 
 
 class Toy(BaseModel):
@@ -171,31 +171,6 @@ def test_state_dict_round_trip_through_the_hook():
         backward(m)
     assert resumed.weights == hook.weights
     assert hook.weights != pytest.approx([1.0, 1.0])
-
-
-def tiny_model():
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(TINY)
-    for head in cfg.model.roi_head.bbox_head:
-        head.num_classes = 3
-    cfg.model.roi_head.mask_head.num_classes = 3
-    for key in ('semantic_head', 'panoptic_fusion_head'):
-        cfg.model[key].num_things_classes = 3
-        cfg.model[key].num_stuff_classes = 2
-    torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model, cfg
-
-
-def tiny_batch(seed):
-    from mmdet.testing import demo_mm_inputs
-    torch.manual_seed(seed)
-    return demo_mm_inputs(batch_size=2, image_shapes=(3, 96, 128),
-                          num_items=[3, 4], num_classes=3, with_mask=True,
-                          with_semantic=True)
 
 
 def test_smoke_tiny_cascade_panoptic():

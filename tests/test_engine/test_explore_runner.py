@@ -132,3 +132,17 @@ def test_bad_settings_are_refused(override, message):
     settings = {key.split('.')[1]: int(value) if value.isdigit() else value}
     with pytest.raises((ValueError, KeyError), match=message):
         ExploreRunner._check_settings(settings)
+
+
+def test_members_data_parallel_over_their_groups(tmp_path):
+    """4 processes for 2 members: each member is trained data-parallel by
+    its own group of 2 processes (and evaluated by it)."""
+    out = run(['bash', 'tools/dist_explore.sh', EXPLORE, '4', '--work-dir',
+               str(tmp_path), '--cfg-options', *EXPLORE_SMALL],
+              env=dict(PORT='29644')).stdout
+    assert '4 process(es), 2 per member' in out
+    log = read_log(str(tmp_path))
+    assert [e['checkpoint'] for e in log] == [0, 1, 2]
+    assert all(len(e['members']) == 2 for e in log[1:])
+    ctrl = load_checkpoint_file(os.path.join(str(tmp_path), 'controller.pth'))
+    assert len(ctrl['snapshots']) == 2

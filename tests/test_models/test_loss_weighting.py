@@ -8,38 +8,13 @@ from mmengine.optim import OptimWrapper
 
 import mmada  # noqa: F401
 from mmada.models import HeadGradScaling, LossWeighting, add_loss_weighting
+from tiny import TINY_MODEL, tiny_batch, tiny_model
 
-TINY = 'configs/_base_/models/cascade-panoptic-fpn_tiny.py'
 NAMES = [
     's0.loss_cls', 's0.loss_bbox', 's0.loss_mask', 's1.loss_cls',
     's1.loss_bbox', 's1.loss_mask', 's2.loss_cls', 's2.loss_bbox',
     's2.loss_mask', 'loss_seg'
 ]
-
-
-def tiny_model(seed=0):
-    from mmdet.registry import MODELS
-    from mmdet.utils import register_all_modules
-    register_all_modules()
-    cfg = Config.fromfile(TINY)
-    for head in cfg.model.roi_head.bbox_head:
-        head.num_classes = 3
-    cfg.model.roi_head.mask_head.num_classes = 3
-    for key in ('semantic_head', 'panoptic_fusion_head'):
-        cfg.model[key].num_things_classes = 3
-        cfg.model[key].num_stuff_classes = 2
-    torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    return model, cfg
-
-
-def batch(seed=0):
-    from mmdet.testing import demo_mm_inputs
-    torch.manual_seed(seed)
-    return demo_mm_inputs(batch_size=2, image_shapes=(3, 96, 128),
-                          num_items=[3, 4], num_classes=3, with_mask=True,
-                          with_semantic=True)
 
 
 def train(model, steps=3, lr=0.01):
@@ -48,7 +23,7 @@ def train(model, steps=3, lr=0.01):
     model.train()
     for step in range(steps):
         torch.manual_seed(100 + step)  # the RoI samplers draw from torch
-        model.train_step(batch(step), optim)
+        model.train_step(tiny_batch(step), optim)
     return model
 
 
@@ -83,7 +58,7 @@ def test_all_weights_one_is_bit_for_bit_plain_mmdet():
     weighted = copy.deepcopy(plain)
     weighting = add_loss_weighting(weighted, LossWeighting(NAMES))
     weighting.set_weights([1.0] * 10)
-    cfg = Config.fromfile(TINY)
+    cfg = Config.fromfile(TINY_MODEL)
     heads = HeadGradScaling(weighted, cfg.loss_weighting.heads, NAMES)
     heads.set_weights([1.0] * 10)
     train(plain)
@@ -98,7 +73,7 @@ def test_all_weights_one_is_bit_for_bit_plain_mmdet():
 def test_weighted_total_loss():
     model, _ = tiny_model()
     model.train()
-    data = model.data_preprocessor(batch(), True)
+    data = model.data_preprocessor(tiny_batch(), True)
     torch.manual_seed(0)
     losses = model(**data, mode='loss')
     plain_total, _ = model.parse_losses(losses)
@@ -113,7 +88,7 @@ def test_weighted_total_loss():
 
 def grads_after_backward(model, weights, scaling):
     model.zero_grad()
-    data = model.data_preprocessor(batch(), True)
+    data = model.data_preprocessor(tiny_batch(), True)
     torch.manual_seed(0)
     w = add_loss_weighting(model, LossWeighting(NAMES))
     w.set_weights(weights)

@@ -9,13 +9,14 @@ from e2e import SMALL, TINY, metric, run, tool
 
 
 def test_resume_round_trip(trained_tiny, tmp_path):
-    """Train 1 epoch, stop, --resume to epoch 2: the same weights as the
-    uninterrupted 2-epoch run (checkpoints load weights-only on torch>=2.6,
-    every epoch reseeds the RNGs)."""
+    """Train 1 epoch of a 2-epoch schedule, stop, --resume to epoch 2: the
+    same weights as the uninterrupted 2-epoch run (checkpoints load
+    weights-only on torch>=2.6, every epoch reseeds the RNGs)."""
     straight = load_checkpoint_file(trained_tiny[1])['state_dict']
     work_dir = str(tmp_path)
+    # the cosine decay ends at max_epochs unless told: keep the 2-epoch one
     tool('train.py', TINY, '--work-dir', work_dir, '--cfg-options',
-         'train_cfg.max_epochs=1', *SMALL)
+         'train_cfg.max_epochs=1', 'param_scheduler.1.end=2', *SMALL)
     out = tool('train.py', TINY, '--work-dir', work_dir, '--resume',
                '--cfg-options', 'train_cfg.max_epochs=2', *SMALL).stdout
     assert 'resumed epoch: 1' in out

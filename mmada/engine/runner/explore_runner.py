@@ -280,7 +280,11 @@ class ExploreRunner(Runner):
                                  or result['v'] > self._best_local[0]):
                 self._best_local = (result['v'], j, capture_state(self))
             mine.append(result)
-        gathered = all_gather_object(mine) if self.world_size > 1 else [mine]
+        if self.world_size > 1:  # a member's group leader speaks for it
+            gathered = all_gather_object(
+                mine if self.layout.group_rank == 0 else [])
+        else:
+            gathered = [mine]
         results = sorted((r for part in gathered for r in part),
                          key=lambda r: r['member'])
         trained = [r for r in results if r['losses'] is not None

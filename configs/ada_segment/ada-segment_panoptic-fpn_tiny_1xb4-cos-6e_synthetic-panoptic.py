@@ -1,0 +1,8 @@
+# Panoptic FPN trained 6 epochs with the controller of its exploration.
+_base_ = '../panoptic_fpn/panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'
+controller = ('work_dirs/ada-segment-explore_panoptic-fpn_tiny_m4-1xb4-cos-'
+              '2e_synthetic-panoptic/controller.pth')
+custom_hooks = [
+    dict(type='EpochSeedHook'),
+    dict(type='AdaSegmentHook', controller=controller, mode='comb-dy'),
+]
