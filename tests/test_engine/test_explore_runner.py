@@ -136,9 +136,11 @@ def test_bad_settings_are_refused(override, message):
 
 def test_members_data_parallel_over_their_groups(tmp_path):
     """4 processes for 2 members: each member is trained data-parallel by
-    its own group of 2 processes (and evaluated by it)."""
+    its own group of 2 processes (and evaluated by it). A group's batch is
+    2 x 4 images: 32 images are 4 iterations per epoch, so q = 2."""
     out = run(['bash', 'tools/dist_explore.sh', EXPLORE, '4', '--work-dir',
-               str(tmp_path), '--cfg-options', *EXPLORE_SMALL],
+               str(tmp_path), '--cfg-options', *EXPLORE_SMALL,
+               'explore.interval=2'],
               env=dict(PORT='29644')).stdout
     assert '4 process(es), 2 per member' in out
     log = read_log(str(tmp_path))
