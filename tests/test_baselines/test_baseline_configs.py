@@ -83,3 +83,30 @@ def test_benchmark_table_format():
                      '61.0 ± 1.0 | 31.0 ± 1.0 | 1.0x |')
     assert md[3] == ('| ada-segment | 24.0 ± 0.0 | 9.0 ± 0.0 | 44.0 ± 0.0 | '
                      '64.0 ± 0.0 | 34.0 ± 0.0 | 6.0x |')
+
+
+def test_benchmark_command_end_to_end(tmp_path):
+    """The benchmark command at tiny size (2 seeds of the Baseline, one
+    epoch of 16 iterations each): every run tested with the checkpoint it
+    saved last, the table and the plot written, and a second invocation
+    reuses the finished runs instead of training again."""
+    out_dir = str(tmp_path / 'bench')
+    args = ['--methods', 'baseline', '--seeds', '0', '1', '--out', out_dir,
+            '--cfg-options', *ONE_EPOCH]
+    out = tool('analysis/benchmark_methods.py', *args).stdout
+    assert '[benchmark] baseline, seed 1' in out
+    with open(os.path.join(out_dir, 'table.md')) as f:
+        table = f.read()
+    assert '| baseline |' in table and '| 1.0x |' in table
+    assert os.path.isfile(os.path.join(out_dir, 'pq_vs_cost.png'))
+    with open(os.path.join(out_dir, 'results.json')) as f:
+        runs = json.load(f)['baseline']
+    assert len(runs) == 2 and all(r['seconds'] > 0 for r in runs)
+    with open(os.path.join(out_dir, 'baseline', 'seed0', 'result.json')) as f:
+        assert json.load(f)['checkpoint'].endswith('epoch_1.pth')
+    log = os.path.join(out_dir, 'baseline', 'seed0', 'train.log')
+    stamp = os.path.getmtime(log)
+    tool('analysis/benchmark_methods.py', *args)
+    assert os.path.getmtime(log) == stamp  # not trained again
+    with open(os.path.join(out_dir, 'table.md')) as f:
+        assert f.read() == table  # the same results and times

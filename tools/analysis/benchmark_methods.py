@@ -30,7 +30,19 @@ Methods (the paper's names):
 Not included: AM-LFS and BOHB of Table 6.
 
 The default set (``baseline ada-segment ada-segment-a uncertainty``, 3
-seeds) takes about 50 minutes on a 2-core CPU with the tiny configs.
+seeds) takes about an hour on a 2-core CPU with the tiny configs.
+
+Another dataset or model: ``--configs`` replaces the configs the methods use
+(keys ``baseline explore transfer pbt gradnorm uncertainty``), e.g. COCO
+with 8 GPUs per run::
+
+    python tools/analysis/benchmark_methods.py --gpus 8 --configs \
+        baseline=configs/cascade_panoptic_fpn/<...>_coco-panoptic.py \
+        explore=configs/ada_segment/<...explore...>.py \
+        transfer=configs/ada_segment/<...transfer...>.py
+
+Every run then goes through ``tools/dist_{train,test,explore}.sh``. A
+training is tested with the checkpoint it saved last (``last_checkpoint``).
 """
 import argparse
 import json
@@ -65,13 +77,25 @@ def parse_args():
                         choices=METHODS + ('all', ))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--out', default='work_dirs/benchmark')
-    parser.add_argument('--checkpoint', default='epoch_6.pth',
-                        help='the checkpoint a training leaves to test')
+    parser.add_argument('--configs', nargs='+', default=[],
+                        metavar='KEY=CONFIG',
+                        help=f'replace configs (keys: {" ".join(CONFIGS)})')
+    parser.add_argument('--gpus', type=int, default=1,
+                        help='processes per run (> 1: tools/dist_*.sh)')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed to every run (e.g. another dataset)')
     args = parser.parse_args()
     if 'all' in args.methods:
         args.methods = list(METHODS)
+    args.config = dict(CONFIGS)
+    for item in args.configs:
+        key, _, path = item.partition('=')
+        if key not in CONFIGS or not path:
+            parser.error(f'--configs: expected KEY=CONFIG with KEY one of '
+                         f'{", ".join(CONFIGS)}, got {item!r}')
+        if not osp.isfile(path):
+            parser.error(f'--configs: {path} is not a file')
+        args.config[key] = path
     return args
 
 
@@ -85,8 +109,12 @@ class Bench:
     def tool(self, work_dir, script, *argv, options=()):
         """Run tools/<script>, log to work_dir; return (seconds, output)."""
         os.makedirs(work_dir, exist_ok=True)
-        cmd = [sys.executable, f'tools/{script}', *argv, '--work-dir',
-               work_dir]
+        if self.args.gpus > 1:  # tools/dist_train.sh CONFIG [CKPT] GPUS ...
+            cmd = ['bash', f'tools/dist_{script[:-3]}.sh', *argv,
+                   str(self.args.gpus), '--work-dir', work_dir]
+        else:
+            cmd = [sys.executable, f'tools/{script}', *argv, '--work-dir',
+                   work_dir]
         opts = list(options) + self.args.cfg_options
         if opts:
             cmd += ['--cfg-options', *opts]
@@ -123,9 +151,10 @@ class Bench:
             seconds, out = self.tool(work_dir, 'train.py', config,
                                      options=[f'randomness.seed={seed}',
                                               *options])
+            with open(osp.join(work_dir, 'last_checkpoint')) as f:
+                checkpoint = f.read().strip()
             return dict(seconds=seconds, val=metrics(out),
-                        checkpoint=osp.join(work_dir,
-                                            self.args.checkpoint))
+                        checkpoint=checkpoint)
 
         return self.cached(work_dir, run)
 
@@ -142,11 +171,13 @@ class Bench:
 
         return self.cached(work_dir, run)
 
-    def test(self, name, seed, checkpoint, config=TINY):
+    def test(self, name, seed, checkpoint, config=None):
         work_dir = osp.join(self.args.out, name, f'seed{seed}', 'test')
 
         def run():
-            _, out = self.tool(work_dir, 'test.py', config, checkpoint)
+            _, out = self.tool(work_dir, 'test.py',
+                               config or self.args.config['baseline'],
+                               checkpoint)
             return metrics(out)
 
         return self.cached(work_dir, run)
@@ -163,21 +194,21 @@ def metrics(output):
 def run_method(bench, method, seed):
     """(test metrics, wall seconds) of one method and seed."""
     if method in ('baseline', 'gradnorm', 'uncertainty'):
-        r = bench.train(method, seed, CONFIGS[method])
+        r = bench.train(method, seed, bench.args.config[method])
         return bench.test(method, seed, r['checkpoint']), r['seconds']
     if method == 'pbt':
-        r = bench.explore('pbt', seed, CONFIGS['pbt'])
+        r = bench.explore('pbt', seed, bench.args.config['pbt'])
         return bench.test('pbt', seed, r['checkpoint']), r['seconds']
     if method == 'grid':
         return run_grid(bench, seed)
     reward = 'local' if method == 'reward-local' else 'local+imp'
     ex_name = 'explore-local' if reward == 'local' else 'explore'
-    ex = bench.explore(ex_name, seed, CONFIGS['explore'],
+    ex = bench.explore(ex_name, seed, bench.args.config['explore'],
                        [f'explore.reward={reward}'])
     if method == 'ada-segment-a':
         return bench.test(method, seed, ex['checkpoint']), ex['seconds']
     mode = method if method in ('final', 'pred', 'single-dy') else 'comb-dy'
-    r = bench.train(method, seed, CONFIGS['transfer'], [
+    r = bench.train(method, seed, bench.args.config['transfer'], [
         f'custom_hooks.1.controller={ex["controller"]}',
         f'custom_hooks.1.mode={mode}'
     ])
@@ -191,10 +222,12 @@ def run_grid(bench, seed):
     for det in GRID:
         for seg in GRID:
             stage = det / STAGES
-            r = bench.train(f'grid/det{det}_seg{seg}', seed, TINY, [
+            weights = [
                 f'model.roi_head.stage_loss_weights=[{stage},{stage},'
                 f'{stage}]', f'model.semantic_head.loss_seg.loss_weight={seg}'
-            ])
+            ]
+            r = bench.train(f'grid/det{det}_seg{seg}', seed,
+                            bench.args.config['baseline'], weights)
             runs.append(r)
     best = max(runs, key=lambda r: r['val']['PQ'])
     seconds = sum(r['seconds'] for r in runs)
