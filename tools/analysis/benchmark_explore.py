@@ -51,21 +51,19 @@ def explore(work_dir, procs):
 
 def reward_evaluation(checkpoint):
     """In-memory PQ (the runner's) vs files + panopticapi, same predictions."""
-    import argparse as ap
-
     import torch
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
     from panopticapi.evaluation import pq_compute
 
+    from mmada.utils import load_checkpoint_file
     from mmada.utils.launch import load_config
     from mmdet.registry import METRICS, MODELS
-    args = ap.Namespace(config=EXPLORE, work_dir=tempfile.mkdtemp(),
-                        cfg_options=None, launcher='none', local_rank=0)
+    args = argparse.Namespace(config=EXPLORE, work_dir=tempfile.mkdtemp(),
+                              cfg_options=None, launcher='none', local_rank=0)
     cfg = load_config(args)
     DefaultScope.get_instance('bench', scope_name='mmdet')
     model = MODELS.build(cfg.model)
-    from mmada.utils import load_checkpoint_file
     model.load_state_dict(load_checkpoint_file(checkpoint)['state_dict'])
     model.eval()
     loader = Runner.build_dataloader(cfg.val_dataloader, seed=0)

@@ -48,17 +48,18 @@ import argparse
 import json
 import os
 import os.path as osp
-import re
 import subprocess
 import sys
 import time
 from statistics import mean, pstdev
 
-TINY = 'configs/cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'  # noqa: E501
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from run_demo import BASELINE, EXPLORE, KEYS, TRANSFER, metrics  # noqa: E402
+
 CONFIGS = dict(
-    baseline=TINY,
-    explore='configs/ada_segment/ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py',  # noqa: E501
-    transfer='configs/ada_segment/ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
+    baseline=BASELINE,
+    explore=EXPLORE,
+    transfer=TRANSFER,
     pbt='configs/baselines/pbt_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py',
     gradnorm='configs/baselines/gradnorm_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
     uncertainty='configs/baselines/uncertainty_tiny_1xb4-cos-6e_synthetic-panoptic.py')  # noqa: E501
@@ -66,7 +67,6 @@ METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
            'single-dy', 'reward-local', 'pbt', 'grid', 'gradnorm',
            'uncertainty')
 DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
-KEYS = ('PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ')
 GRID = (0.5, 1.0, 2.0)
 STAGES = 3  # the paper's network: 3 cascade stages, each weighted 1/3
 
@@ -181,14 +181,6 @@ class Bench:
             return metrics(out)
 
         return self.cached(work_dir, run)
-
-
-def metrics(output):
-    values = {}
-    for key in KEYS:
-        found = re.findall(rf'coco_panoptic/{key}: ([0-9.]+)', output)
-        values[key] = float(found[-1]) if found else float('nan')
-    return values
 
 
 def run_method(bench, method, seed):

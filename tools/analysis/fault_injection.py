@@ -98,13 +98,13 @@ def main(argv=None):
         work_dir = osp.join(args.work_dir, point.replace('@', '_'))
         shutil.rmtree(work_dir, ignore_errors=True)
         os.makedirs(work_dir)
-        code = explore(work_dir, fault=point)
-        killed = code == -9
+        kill_code = explore(work_dir, fault=point)
+        killed = kill_code == -9
         saved = checkpoints_done(work_dir)
-        code = explore(work_dir, resume=True)
-        same = code == 0 and same_result(reference, work_dir)
+        same = explore(work_dir, resume=True) == 0 and same_result(
+            reference, work_dir)
         ok &= killed and same
-        rows.append((point, 'yes' if killed else f'no (exit {code})',
+        rows.append((point, 'yes' if killed else f'no (exit {kill_code})',
                      f'{saved}/2', 'yes' if same else 'NO'))
     print('| kill point | killed | checkpoints saved before the kill | '
           'resumed run identical |')

@@ -100,6 +100,13 @@ class LossWeightHook(Hook):
         if self.static_weights is not None:
             self.set_weights(self._as_list(self.static_weights))
 
+    def adopt_names(self, names: Sequence[str]) -> None:
+        """Take the loss names an earlier run resolved from the patterns (a
+        resumed run has not seen a loss dict yet); no-op if names are set."""
+        if self.weighting.names is None:
+            self.weighting.names = list(names)
+            self._setup_heads()
+
     def _setup_heads(self) -> None:
         if self.head_lr_scaling and self.heads and self.head_scaling is None:
             self.head_scaling = HeadGradScaling(self.model, self.heads,
@@ -193,9 +200,7 @@ class LossWeightHook(Hook):
         state = checkpoint.get('loss_weights')
         if state is None:
             return
-        if self.weighting.names is None:
-            self.weighting.names = list(state['names'])
-            self._setup_heads()
+        self.adopt_names(state['names'])
         self.set_weights(state['weights'])
         if state.get('weighting') is not None:  # e.g. GradNorm's w, L(0)
             self.weighting.load_state_dict(state['weighting'])

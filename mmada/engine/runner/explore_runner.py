@@ -410,9 +410,8 @@ class ExploreRunner(Runner):
             return None
         state = load_checkpoint_file(path, map_location='cpu')
         hook = self.loss_hook
-        if hook.weighting.names is None:  # patterns, resolved by that run
-            hook.weighting.names = list(state['loss_names'])
-            hook._setup_heads()
+        if self.strategy is None:  # patterns, resolved by that run
+            hook.adopt_names(state['loss_names'])
             self.strategy = self._build_strategy()
         if state['loss_names'] != hook.weighting.names:
             raise ValueError(f'{path}: made for the losses '
