@@ -1,13 +1,15 @@
-"""The main job on the built-in dataset, start to finish (~10-15 min on a
+"""The main job on the built-in dataset, start to finish (~10 min on a
 2-core CPU):
 
 1. the synthetic dataset is made if missing (data/synthetic_panoptic);
-2. Ada-Segment's exploration: 4 members, 3 checkpoints (tools/explore.py);
+2. Ada-Segment's exploration: 4 members, 3 checkpoints, over 2 processes
+   when the machine has 2 cores (tools/dist_explore.sh; else
+   tools/explore.py);
 3. a fresh model trained 6 epochs with the saved controller (policy
-   ensemble, Eq. 7) (tools/train.py);
-4. the equal-weights Baseline trained on the same 6 epochs;
+   ensemble, Eq. 7) (tools/train.py) and, at the same time (one core
+   each), 4. the equal-weights Baseline trained on the same 6 epochs;
 5. both tested on the held-out val split (tools/test.py), and a table in
-   the paper's format.
+   the paper's format, with the controller that was used.
 
     python tools/run_demo.py
 
@@ -39,19 +41,49 @@ def work_dir(config):
 def step(title, args, log):
     """Run one tool, streaming nothing but a one-line status; return
     (seconds, output). The full output goes to ``log``."""
-    print(f'[demo] {title} ...', flush=True)
-    start = time.time()
-    with open(log, 'w') as f:
-        proc = subprocess.run([sys.executable] + args, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        f.write(proc.stdout)
-    seconds = time.time() - start
-    if proc.returncode != 0:
-        tail = '\n'.join(proc.stdout.splitlines()[-30:])
-        sys.exit(f'[demo] {title} failed ({log}):\n{tail}')
-    print(f'[demo] {title}: done in {seconds / 60:.1f} min (log: {log})',
-          flush=True)
-    return seconds, proc.stdout
+    return steps([(title, args, log)])[0]
+
+
+def steps(jobs, threads=None):
+    """Run tools side by side (``threads`` torch threads each); return
+    [(seconds, output)] in order. Outputs go to the jobs' logs."""
+    env = dict(os.environ)
+    if threads:
+        env['OMP_NUM_THREADS'] = str(threads)
+    running = []
+    for title, args, log in jobs:
+        print(f'[demo] {title} ...', flush=True)
+        cmd = args if args[0] == 'bash' else [sys.executable] + args
+        f = open(log, 'w')
+        running.append((title, log, f, time.time(),
+                        subprocess.Popen(cmd, stdout=f,
+                                         stderr=subprocess.STDOUT,
+                                         text=True, env=env)))
+    results = []
+    for title, log, f, start, proc in running:
+        proc.wait()
+        seconds = time.time() - start
+        f.close()
+        with open(log) as f:
+            output = f.read()
+        if proc.returncode != 0:
+            tail = '\n'.join(output.splitlines()[-30:])
+            sys.exit(f'[demo] {title} failed ({log}):\n{tail}')
+        print(f'[demo] {title}: done in {seconds / 60:.1f} min (log: {log})',
+              flush=True)
+        results.append((seconds, output))
+    return results
+
+
+def describe_controller(path):
+    """One line: which controller drove the Ada-Segment training."""
+    import torch
+    state = torch.load(path, map_location='cpu', weights_only=True)
+    h = state['hparams']
+    return (f'{path}: pi^1..pi^{len(state["snapshots"])} of an exploration, '
+            f'output {h.get("output", "exp")}, param_scale '
+            f'{h.get("param_scale", 1.0)}, Adam lr {h["lr"]}, sigma '
+            f'{h["sigma"]}, seed {h["seed"]}')
 
 
 def metrics(output):
@@ -75,19 +107,24 @@ def main():
     start = time.time()
     times = {}
     if not args.skip_explore:
-        times['explore'], _ = step('exploration (m=4, T=3)',
-                                   ['tools/explore.py', EXPLORE],
-                                   f'{logs}/explore.log')
+        procs = 2 if (os.cpu_count() or 1) >= 2 else 1
+        cmd = ['bash', 'tools/dist_explore.sh', EXPLORE, '2'] if procs == 2 \
+            else ['tools/explore.py', EXPLORE]
+        times['explore'], _ = step(
+            f'exploration (m=4, T=3, {procs} process(es))', cmd,
+            f'{logs}/explore.log')
+        times['explore'] *= procs  # core-time, as the trainings' below
     controller = osp.join(work_dir(EXPLORE), 'controller.pth')
     if not osp.isfile(controller):
         sys.exit(f'[demo] no controller at {controller}: run without '
                  '--skip-explore')
-    times['transfer'], _ = step('Ada-Segment training (6 epochs)',
-                                ['tools/train.py', TRANSFER],
-                                f'{logs}/ada-segment.log')
-    times['baseline'], _ = step('Baseline training (6 epochs)',
-                                ['tools/train.py', BASELINE],
-                                f'{logs}/baseline.log')
+    # side by side, one core each; the cost column compares their times
+    (times['transfer'], _), (times['baseline'], _) = steps(
+        [('Ada-Segment training (6 epochs)', ['tools/train.py', TRANSFER],
+          f'{logs}/ada-segment.log'),
+         ('Baseline training (6 epochs)', ['tools/train.py', BASELINE],
+          f'{logs}/baseline.log')],
+        threads=1 if (os.cpu_count() or 1) <= 2 else None)
     results = {}
     for name, config in (('Baseline', BASELINE), ('Ada-Segment', TRANSFER)):
         _, out = step(f'testing {name} on the val split', [
@@ -108,8 +145,10 @@ def main():
     for name, values in results.items():
         cells = ' | '.join(f'{values[k]:.1f}' for k in KEYS)
         print(f'| {name} | {cells} | {cost[name]:.1f}x |')
-    print(f'\nCost = wall time / the Baseline\'s training ({base / 60:.1f} '
-          'min); Ada-Segment = exploration + transfer training.')
+    print(f'\nCost = core-time / the Baseline\'s training ({base / 60:.1f} '
+          'min on one core, next to the Ada-Segment training); Ada-Segment '
+          '= exploration (wall time x processes) + transfer training.')
+    print(f'Controller used: {describe_controller(controller)}')
     explore_dir = work_dir(EXPLORE)
     print(f'Plots: {explore_dir}/lambda.png, {explore_dir}/pq.png; '
           f'per-checkpoint log: {explore_dir}/explore_log.jsonl; '

@@ -5,5 +5,5 @@ _base_ = '../panoptic_fpn/panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'
 train_cfg = dict(max_epochs=2)
 runner_type = 'ExploreRunner'
 explore = dict(
-    population=4, checkpoints=3, interval=50, controller=dict(lr=5e-3))
+    population=4, checkpoints=3, interval=50)
 custom_hooks = [dict(type='LossWeightHook')]

@@ -14,12 +14,16 @@ The runner drives it at every checkpoint t = 1..T (Algorithm 1)::
 Choices the paper leaves open:
 
 1. pi is an MLP ``n -> 16 -> 16 -> n``, ReLU after the first two layers,
-   float64; its output is ``eta = exp(z - 1)`` (positive; 1 at the init
-   state) rather than linear, which the paper's Adam step drives negative
-   where every sample is invalid and learning stops (``output='linear'``
-   keeps the literal reading; see PolicyNetwork).
+   float64; its output is residual, ``eta = x * exp(z)`` (lambda = exp(z)
+   > 0, and 1 at every state before any update) rather than linear, which
+   the paper's Adam step drives negative where every sample is invalid and
+   learning stops; the network computes with ``param_scale`` (0.1) times
+   its parameters, so one Adam step at the paper's lr 5e-2 is a bounded
+   change of lambda (see PolicyNetwork; ``output='linear', param_scale=1``
+   is the literal reading, ``PAPER_CONTROLLER``).
 2. Init: weights ~ Normal(1 / in_features, ``init_std`` = 0.01), biases 0,
-   drawn from a private generator seeded by ``seed``.
+   drawn from a private generator seeded by ``seed``; the residual
+   output's last layer starts at 0.
 3. State normalisation: pi sees ``x = l / l_ref`` (``l_ref`` = the initial
    loss l^1 of the same run) and ``lambda = pi(x) / x``: Eq. 1 with a
    policy ``pi'(l) = l_ref * pi(l / l_ref)``. With the paper's init a layer
@@ -43,10 +47,13 @@ from typing import Any, Dict, List, Optional, Sequence
 import torch
 from torch import Tensor
 
-from .policy import ArrayLike, PolicyNetwork, as_vector, normalise_losses
+from .policy import (ArrayLike, PolicyNetwork, as_vector, normalise_losses,
+                     policy_kwargs)
 
 _HPARAMS = ('num_losses', 'hidden', 'sigma', 'lr', 'weight_decay', 'init_std',
-            'seed', 'min_loss', 'output')
+            'seed', 'min_loss', 'output', 'param_scale')
+# the paper's controller read literally (with PAPER_REWARD of rewards.py)
+PAPER_CONTROLLER = dict(output='linear', param_scale=1.0)
 
 
 class WeightController:
@@ -62,8 +69,10 @@ class WeightController:
         init_std (float): Std of the weight init. Defaults to 0.01.
         seed (int): Seed of the init and of the samples. Defaults to 0.
         min_loss (float): Floor of losses before dividing. Defaults to 1e-8.
-        output (str): pi's output, 'exp' or 'linear' (see PolicyNetwork).
-            Defaults to 'exp'.
+        output (str): pi's output, 'residual', 'exp' or 'linear' (see
+            PolicyNetwork). Defaults to 'residual'.
+        param_scale (float): pi computes with param_scale x its parameters
+            (see PolicyNetwork). Defaults to 0.1.
     """
 
     def __init__(self,
@@ -75,7 +84,8 @@ class WeightController:
                  init_std: float = 0.01,
                  seed: int = 0,
                  min_loss: float = 1e-8,
-                 output: str = 'exp') -> None:
+                 output: str = 'residual',
+                 param_scale: float = 0.1) -> None:
         if not sigma > 0:
             raise ValueError(f'`sigma` must be > 0, got {sigma}')
         if not min_loss > 0:
@@ -89,11 +99,12 @@ class WeightController:
                             init_std=float(init_std),
                             seed=int(seed),
                             min_loss=float(min_loss),
-                            output=str(output))
+                            output=str(output),
+                            param_scale=float(param_scale))
         self.num_losses, self.sigma = len(self.loss_names), float(sigma)
         self.seed, self.min_loss = int(seed), float(min_loss)
         self.policy = PolicyNetwork(self.num_losses, hidden, init_std, seed,
-                                    output)
+                                    output, param_scale)
         self.optimizer = torch.optim.Adam(self.policy.parameters(),
                                           lr=lr,
                                           weight_decay=weight_decay)
@@ -103,10 +114,8 @@ class WeightController:
     @classmethod
     def from_state_dict(cls, state: Dict[str, Any]) -> 'WeightController':
         """Build a controller from :meth:`state_dict` (hparams included)."""
-        hparams = {
-            k: v
-            for k, v in state['hparams'].items() if k != 'num_losses'
-        }
+        hparams = dict(state['hparams'], **policy_kwargs(state['hparams']))
+        hparams.pop('num_losses')
         controller = cls(state['loss_names'], **hparams)
         controller.load_state_dict(state)
         return controller
@@ -174,8 +183,12 @@ class WeightController:
         log_norm = math.log(self.sigma) + 0.5 * math.log(2 * math.pi)
         return (-0.5 * z.pow(2) - log_norm).sum(dim=-1)
 
-    def update(self, losses: ArrayLike, l_ref: ArrayLike, samples: Tensor,
-               rewards: ArrayLike) -> Dict[str, float]:
+    def update(self,
+               losses: ArrayLike,
+               l_ref: ArrayLike,
+               samples: Tensor,
+               rewards: ArrayLike,
+               valid: Optional[ArrayLike] = None) -> Dict[str, Any]:
         """Eq. 6: one Adam step maximising ``J = mean_j r_j log s_j``.
 
         ``s_j = prod_i N(lam_hat_ji; mu_i, sigma)`` with ``mu = pi(x) / x``;
@@ -189,21 +202,37 @@ class WeightController:
             samples (Tensor): The candidates lam_hat, shape (m, n).
             rewards (Tensor | Sequence[float]): r, shape (m, ); -1 for
                 invalid members (included in the mean).
+            valid (Sequence[bool], optional): The members whose reward came
+                from their PQ (for the diagnostics' centring). Defaults to
+                all.
 
         Returns:
             dict: ``objective`` (J before the step), ``grad_norm`` (of -J,
-            before weight decay) and ``mean_reward``.
+            before weight decay), ``mean_reward`` and the learning
+            diagnostics of :func:`learning_diagnostics`.
         """
         rewards = as_vector(rewards, 'rewards', len(samples))
-        objective = (rewards * self.log_density(losses, l_ref, samples)).mean()
+        valid = torch.ones(len(samples), dtype=torch.bool) if valid is None \
+            else torch.as_tensor(valid, dtype=torch.bool).reshape(-1)
+        log_s = self.log_density(losses, l_ref, samples)
+        objective = (rewards * log_s).mean()
+        params = list(self.policy.parameters())
+        grads = torch.autograd.grad(-objective, params, retain_graph=True)
+        centred = rewards.clone()
+        if valid.any():
+            centred[valid] -= rewards[valid].mean()
+        grads_c = torch.autograd.grad(-(centred * log_s).mean(), params)
+        lam_before = self.weights(losses, l_ref)
         self.optimizer.zero_grad()
-        (-objective).backward()
-        grads = [p.grad.reshape(-1) for p in self.policy.parameters()]
-        grad_norm = float(torch.cat(grads).norm())
+        for p, g in zip(params, grads):
+            p.grad = g.clone()
         self.optimizer.step()
+        lam_after = self.weights(losses, l_ref)
+        g, g_c = _flat(grads), _flat(grads_c)
         return dict(objective=float(objective.detach()),
-                    grad_norm=grad_norm,
-                    mean_reward=float(rewards.mean()))
+                    grad_norm=float(g.norm()),
+                    mean_reward=float(rewards.mean()),
+                    **learning_diagnostics(g, g_c, lam_before, lam_after))
 
     def snapshot(self) -> int:
         """Store a copy of pi as pi^t; returns t (1-based)."""
@@ -250,7 +279,7 @@ class WeightController:
                 'The controller state was made for the losses '
                 f'{list(state["loss_names"])}, this controller has '
                 f'{self.loss_names}')
-        saved = state['hparams']
+        saved = dict(state['hparams'], **policy_kwargs(state['hparams']))
         diff = {
             k: (saved.get(k), self.hparams[k])
             for k in _HPARAMS if saved.get(k) != self.hparams[k]
@@ -263,3 +292,51 @@ class WeightController:
         self._snapshots = copy.deepcopy(list(state['snapshots']))
         best = state.get('best_weights')
         self.best_weights = None if best is None else best.clone()
+
+
+def _flat(tensors: Sequence[Tensor]) -> Tensor:
+    return torch.cat([t.reshape(-1) for t in tensors])
+
+
+def log_weights(lam: ArrayLike, floor: float = 1e-6) -> Tensor:
+    """log lambda, with lambda floored at ``floor`` (a linear output can
+    make it <= 0): the unit in which the diagnostics measure moves."""
+    return torch.as_tensor(lam, dtype=torch.float64).clamp(min=floor).log()
+
+
+def rms(values: Tensor) -> float:
+    return float(values.pow(2).mean().sqrt())
+
+
+def learning_diagnostics(grad: Tensor, grad_centred: Tensor,
+                         lam_before: Tensor,
+                         lam_after: Tensor) -> Dict[str, Any]:
+    """Does an Eq. 6 step carry signal, and how far did it move lambda?
+
+    Args:
+        grad (Tensor): The flat gradient of -J with the rewards used.
+        grad_centred (Tensor): The same with the valid members' rewards
+            centred (their mean subtracted): what is left without the
+            common offset, whose expected gradient is 0.
+        lam_before (Tensor): lambda of the policy before the step, at the
+            state of this checkpoint.
+        lam_after (Tensor): lambda of the updated policy at the same state.
+
+    Returns:
+        dict: ``grad_norm_centred``; ``grad_cosine_centred``, the cosine of
+        the two gradients (1: the offset adds nothing; ~0: the step is
+        mostly the offset's noise); ``offset_share``, ``|grad -
+        grad_centred| / |grad|``; ``policy_move``, ``rms_i(log lam_after_i
+        - log lam_before_i)`` (the change of lambda due to learning alone);
+        ``lam_after``.
+    """
+    norm, norm_c = float(grad.norm()), float(grad_centred.norm())
+    cosine = float(grad @ grad_centred) / (norm * norm_c) \
+        if norm > 0 and norm_c > 0 else float('nan')
+    share = float((grad - grad_centred).norm()) / norm if norm > 0 else 0.0
+    return dict(grad_norm_centred=norm_c,
+                grad_cosine_centred=cosine,
+                offset_share=share,
+                policy_move=rms(log_weights(lam_after) -
+                                log_weights(lam_before)),
+                lam_after=[float(v) for v in lam_after])

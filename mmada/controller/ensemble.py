@@ -10,16 +10,17 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from .policy import ArrayLike, PolicyNetwork, as_vector, normalise_losses
+from .policy import (ArrayLike, PolicyNetwork, as_vector, normalise_losses,
+                     policy_kwargs)
 
 PolicyLike = Union[PolicyNetwork, Dict[str, Tensor]]
-MODES = ('comb-dy', 'single-dy', 'pred', 'final')
+MODES = ('comb-dy', 'single-dy', 'pred', 'final', 'untrained')
 
 
-def _as_network(policy: PolicyLike, output: str = 'exp') -> PolicyNetwork:
+def _as_network(policy: PolicyLike, policy_cfg: Optional[dict]) -> PolicyNetwork:
     if isinstance(policy, PolicyNetwork):
         return policy
-    return PolicyNetwork.from_state_dict(policy, output)
+    return PolicyNetwork.from_state_dict(policy, **(policy_cfg or {}))
 
 
 def _check_epoch(epoch: int, num_epochs: int) -> None:
@@ -48,7 +49,7 @@ def ensemble_weights(policies: Sequence[PolicyLike],
                      num_epochs: int,
                      gamma: float = 0.9,
                      min_loss: float = 1e-8,
-                     output: str = 'exp') -> Tensor:
+                     policy_cfg: Optional[dict] = None) -> Tensor:
     """Eq. 7: ``lambda^{e+1} = (1/Z) sum_t gamma^|eT/E - t| pi^t(x) / x``.
 
     Args:
@@ -61,8 +62,9 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         gamma (float): Discount factor. Defaults to 0.9.
         min_loss (float): Floor of losses (see ``normalise_losses``).
             Defaults to 1e-8.
-        output (str): pi's output ('exp' or 'linear') for state dicts.
-            Defaults to 'exp'.
+        policy_cfg (dict, optional): ``output`` and ``param_scale`` of pi,
+            to build state dicts (``policy_kwargs(hparams)``). Defaults to
+            PolicyNetwork's.
 
     Returns:
         Tensor: lambda^{e+1}, float64, shape (n, ).
@@ -71,7 +73,7 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         raise ValueError('`policies` is empty: no snapshot pi^t was saved')
     coefs = ensemble_coefficients(len(policies), epoch, num_epochs, gamma)
     x = normalise_losses(losses, l_ref, min_loss)
-    lam = sum(c * _as_network(p, output).weights(x)
+    lam = sum(c * _as_network(p, policy_cfg).weights(x)
               for c, p in zip(coefs, policies))
     return lam / sum(coefs)
 
@@ -83,7 +85,12 @@ class PolicyEnsemble:
     ``'single-dy'`` pi^T alone at every interval; ``'pred'`` static, pi^T
     evaluated once at the initial state l^1, i.e. x = ones; ``'final'``
     static, lambda_best^T (the weights the best member trained with in the
-    last exploration interval, ``best_weights`` in the file).
+    last exploration interval, ``best_weights`` in the file);
+    ``'untrained'`` Eq. 7 with every pi^t replaced by pi^0, the controller
+    before its first update (the ablation that separates what the controller
+    learned from what Eq. 1's ``pi(x) / x`` gives by itself; rebuilt by
+    ``from_state_dict`` from the file's hyper-parameters and seed. With the
+    residual output pi^0 gives lambda = 1: the Baseline).
 
     Args:
         policies (Sequence[PolicyNetwork | dict]): [pi^1, ..., pi^T].
@@ -91,8 +98,8 @@ class PolicyEnsemble:
         gamma (float): Discount factor of Eq. 7. Defaults to 0.9.
         best_weights (Tensor, optional): lambda_best^T, needed by 'final'.
         min_loss (float): Floor of losses. Defaults to 1e-8.
-        output (str): pi's output ('exp' or 'linear') for state dicts.
-            Defaults to 'exp'.
+        policy_cfg (dict, optional): ``output`` and ``param_scale`` of pi,
+            to build state dicts. Defaults to PolicyNetwork's.
     """
 
     def __init__(self,
@@ -101,7 +108,7 @@ class PolicyEnsemble:
                  gamma: float = 0.9,
                  best_weights: Optional[ArrayLike] = None,
                  min_loss: float = 1e-8,
-                 output: str = 'exp') -> None:
+                 policy_cfg: Optional[dict] = None) -> None:
         if mode not in MODES:
             raise ValueError(f'`mode` must be one of {MODES}, got {mode!r}')
         if not policies:
@@ -110,8 +117,7 @@ class PolicyEnsemble:
             raise ValueError("mode 'final' needs `best_weights` (lambda_best"
                              '^T), absent from the controller state')
         self.mode, self.gamma, self.min_loss = mode, gamma, min_loss
-        self.output = output
-        self.policies = [_as_network(p, output) for p in policies]
+        self.policies = [_as_network(p, policy_cfg) for p in policies]
         last = self.policies[-1]
         ones = torch.ones(last.fc1.in_features, dtype=torch.float64)
         with torch.no_grad():
@@ -140,14 +146,21 @@ class PolicyEnsemble:
             raise ValueError(
                 f'The controller state was made for the losses '
                 f'{list(state["loss_names"])}, got {list(loss_names)}')
-        return cls(state['snapshots'], mode, gamma, state.get('best_weights'),
-                   state['hparams']['min_loss'],
-                   state['hparams'].get('output', 'exp'))
+        hparams = state['hparams']
+        policy_cfg = policy_kwargs(hparams)
+        policies = state['snapshots']
+        if mode == 'untrained':  # pi^0 at every t: the init, rebuilt
+            initial = PolicyNetwork(hparams['num_losses'], hparams['hidden'],
+                                    hparams['init_std'], hparams['seed'],
+                                    **policy_cfg)
+            policies = [initial] * len(policies)
+        return cls(policies, mode, gamma, state.get('best_weights'),
+                   hparams['min_loss'], policy_cfg)
 
     @property
     def is_dynamic(self) -> bool:
         """Whether the weights depend on the losses (not 'pred'/'final')."""
-        return self.mode in ('comb-dy', 'single-dy')
+        return self.mode in ('comb-dy', 'single-dy', 'untrained')
 
     @torch.no_grad()
     def weights(self, losses: Optional[ArrayLike], l_ref: Optional[ArrayLike],
@@ -164,7 +177,7 @@ class PolicyEnsemble:
             Tensor: lambda^{e+1}, float64, shape (n, ).
         """
         _check_epoch(epoch, num_epochs)
-        if self.mode == 'comb-dy':
+        if self.mode in ('comb-dy', 'untrained'):
             return ensemble_weights(self.policies, losses, l_ref, epoch,
                                     num_epochs, self.gamma, self.min_loss)
         if self.mode == 'single-dy':

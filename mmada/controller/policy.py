@@ -6,6 +6,7 @@ from typing import Dict, Optional, Sequence, Union
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 
 ArrayLike = Union[Tensor, Sequence[float]]
 
@@ -57,35 +58,57 @@ def normalise_losses(losses: ArrayLike,
     return x.clamp(min=min_loss)
 
 
-OUTPUTS = ('exp', 'linear')
+OUTPUTS = ('residual', 'exp', 'linear')
+# what controller files written before these options existed were made with
+LEGACY_POLICY = dict(output='exp', param_scale=1.0)
+
+
+def policy_kwargs(hparams: Dict) -> Dict:
+    """``output`` and ``param_scale`` of a saved controller's hparams
+    (files of mmada <= 0.1 lack them: LEGACY_POLICY)."""
+    return {k: hparams.get(k, v) for k, v in LEGACY_POLICY.items()}
 
 
 class PolicyNetwork(nn.Module):
     """pi: a three-layer MLP ``n -> hidden -> hidden -> n`` (float64).
 
-    ReLU follows the first two layers. The output layer's pre-activation z
-    becomes eta by ``output``:
+    ReLU follows the first two layers; z is the output layer's value. How z
+    becomes the estimated weighted loss eta (``output``), with x the state:
 
-    - ``'exp'`` (default): ``eta = exp(z - 1)``, always positive. With the
-      paper's init z = mean(x) = 1 at x = 1, so lambda^1 = 1 as with a
-      linear output (z - 1 is clamped to [-30, 30]: eta stays finite). Why not linear: with the paper's Adam (lr 5e-2) one
-      update moves every output by ~lr * fan-in ~ 0.8, so a linear eta goes
-      negative after a few checkpoints; once lambda has a negative entry
-      nearly every Eq. 2 sample does too, every member gets -1, and -1 for
-      all carries no gradient signal: the controller never recovers
-      (measured: tools/analysis/controller_toy.py).
+    - ``'residual'`` (default): ``eta = x * exp(z)``, so ``lambda = pi(x) /
+      x = exp(z)``; the output layer starts at zero (weights and bias), so
+      the untrained controller pi^0 gives lambda = 1 at EVERY state (the
+      Baseline), and what it does later it learned. The paper's init
+      (below) is kept for the two hidden layers.
+    - ``'exp'``: ``eta = exp(z - 1)`` (mmada <= 0.1 default). With the
+      paper's init z = mean(x), so lambda^0 = exp(mean(x) - 1) / x: 1 at
+      x = 1, but a loss that grew since l_ref is turned down by the init
+      alone.
     - ``'linear'``: ``eta = z``, the paper read literally (lambda can become
-      negative; such samples get reward -1).
+      negative; such samples get reward -1). With the paper's Adam (lr 5e-2)
+      one update moves every output by ~lr * fan-in ~ 0.8: lambda goes
+      negative after a few checkpoints, nearly every Eq. 2 sample does too,
+      every member gets -1, and -1 for all carries no gradient signal: the
+      controller never recovers (tools/analysis/controller_toy.py).
+
+    ``param_scale`` (c): the network computes with ``c * theta`` where theta
+    is what the optimizer sees (and the state dict holds). Adam moves each
+    parameter by about lr per step whatever its gradient's scale, so with
+    the paper's lr 5e-2 and weights of ~1/16 one step rewrites the hidden
+    layers (and moves z by up to ~2.5); with c = 0.1 the same step is that
+    of lr 5e-3 in the paper's units (z by <= ~0.25, lambda by <= x1.3),
+    while the paper's lr, init and architecture stay as written.
 
     float64 throughout: the network is tiny and float64 makes the trajectory
     reproducible.
 
     Initialisation (paper: Normal with mean 1/n_c, bias 0): every weight is
-    drawn from ``Normal(1 / in_features, init_std)`` with a private
-    ``torch.Generator`` seeded by ``seed`` (the global RNG is neither used
-    nor advanced), every bias is 0. ``init_std`` is not in the paper: a
-    small std breaks the symmetry between hidden units (with std 0 they stay
-    identical forever) while keeping the first lambda near 1.
+    drawn from ``Normal(1 / in_features, init_std)`` (in the network's
+    units, i.e. of ``c * theta``) with a private ``torch.Generator`` seeded
+    by ``seed`` (the global RNG is neither used nor advanced), every bias is
+    0; with ``output='residual'`` the output layer is 0. ``init_std`` is not
+    in the paper: a small std breaks the symmetry between hidden units
+    (with std 0 they stay identical forever).
 
     Args:
         num_losses (int): n, the number of losses.
@@ -93,8 +116,9 @@ class PolicyNetwork(nn.Module):
         init_std (float): Std of the weight initialisation; 0 is allowed
             (tests). Defaults to 0.01.
         seed (int): Seed of the initialisation. Defaults to 0.
-        output (str): ``'exp'`` or ``'linear'`` (see above).
-            Defaults to 'exp'.
+        output (str): One of ``OUTPUTS`` (see above).
+            Defaults to 'residual'.
+        param_scale (float): c above, > 0. Defaults to 0.1.
     """
 
     def __init__(self,
@@ -102,17 +126,21 @@ class PolicyNetwork(nn.Module):
                  hidden: int = 16,
                  init_std: float = 0.01,
                  seed: int = 0,
-                 output: str = 'exp') -> None:
+                 output: str = 'residual',
+                 param_scale: float = 0.1) -> None:
         super().__init__()
         if output not in OUTPUTS:
             raise ValueError(f'`output` must be one of {OUTPUTS}, got '
                              f'{output!r}')
-        self.output = output
         if num_losses < 1 or hidden < 1:
             raise ValueError('`num_losses` and `hidden` must be >= 1, got '
                              f'{num_losses} and {hidden}')
         if init_std < 0:
             raise ValueError(f'`init_std` must be >= 0, got {init_std}')
+        if not param_scale > 0:
+            raise ValueError(f'`param_scale` must be > 0, got {param_scale}')
+        self.output, self.param_scale = output, float(param_scale)
+
         # skip_init: nn.Linear's own init would consume the global RNG.
         def linear(n_in: int, n_out: int) -> nn.Linear:
             return nn.utils.skip_init(nn.Linear,
@@ -126,35 +154,44 @@ class PolicyNetwork(nn.Module):
         self.init_weights(init_std, seed)
 
     @classmethod
-    def from_state_dict(cls,
-                        state: Dict[str, Tensor],
-                        output: str = 'exp') -> 'PolicyNetwork':
-        """Build a network whose shapes are read from a state dict."""
+    def from_state_dict(cls, state: Dict[str, Tensor],
+                        **kwargs) -> 'PolicyNetwork':
+        """Build a network whose shapes are read from a state dict;
+        ``kwargs``: ``output`` and ``param_scale`` it was made with."""
         hidden, num_losses = state['fc1.weight'].shape
-        policy = cls(num_losses, hidden, init_std=0.0, output=output)
+        policy = cls(num_losses, hidden, init_std=0.0, **kwargs)
         policy.load_state_dict(state)
         return policy
 
     @torch.no_grad()
     def init_weights(self, init_std: float, seed: int) -> None:
-        """Weights ~ Normal(1 / in_features, init_std), biases = 0."""
+        """Weights ~ Normal(1 / in_features, init_std), biases = 0, in the
+        network's units (theta = that / param_scale); the output layer is 0
+        with the residual output."""
         gen = torch.Generator().manual_seed(seed)
         for layer in (self.fc1, self.fc2, self.fc3):
             noise = torch.randn(layer.weight.shape,
                                 generator=gen,
                                 dtype=torch.float64)
-            layer.weight.copy_(1.0 / layer.in_features + init_std * noise)
+            layer.weight.copy_(
+                (1.0 / layer.in_features + init_std * noise) /
+                self.param_scale)
             layer.bias.zero_()
+        if self.output == 'residual':
+            self.fc3.weight.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
         """eta = pi(x), the estimated weighted loss, same shape as x."""
-        x = torch.relu(self.fc1(x))
-        x = torch.relu(self.fc2(x))
-        z = self.fc3(x)
-        if self.output == 'linear':
-            return z
-        # clamped so that eta stays finite for extreme states (a zero l_ref)
-        return torch.exp((z - 1.0).clamp(-30.0, 30.0))
+        c = self.param_scale
+        h = torch.relu(F.linear(x, c * self.fc1.weight, c * self.fc1.bias))
+        h = torch.relu(F.linear(h, c * self.fc2.weight, c * self.fc2.bias))
+        z = F.linear(h, c * self.fc3.weight, c * self.fc3.bias)
+        # exponents clamped: eta stays finite for extreme states (l_ref 0)
+        if self.output == 'residual':
+            return x * torch.exp(z.clamp(-30.0, 30.0))
+        if self.output == 'exp':
+            return torch.exp((z - 1.0).clamp(-30.0, 30.0))
+        return z
 
     def weights(self, x: Tensor) -> Tensor:
         """Eq. 1 in normalised units: ``lambda = pi(x) / x``.

@@ -12,33 +12,70 @@ Conventions:
   information; never NaN or inf).
 - ``v_best_prev`` is v_best^{t-1}; at t = 1 it is, by convention, the PQ of
   the initial model after the pseudo epoch (the runner passes it).
+
+Two switches the paper does not have (``baseline='none', std_floor=0`` is
+the paper read literally, ``PAPER_REWARD``):
+
+- ``baseline='mean'`` (default) subtracts the mean reward of the valid
+  members (the usual REINFORCE baseline) after the t/T scaling. Eq. 4 is
+  not centred: whenever PQ improves, r_imp is a large positive number for
+  every member, and ``c * mean_j grad log s_j`` (expectation 0) drowns the
+  signal of Eq. 6. Centred, ``r_imp - mean(r_imp) = r_local`` exactly
+  (``v_imp`` and ``v`` differ by a constant and share their std), so the
+  centred reward is ``2 t/T r_local``: the improvement term keeps no
+  information of its own once the offset is gone (README, "Reward").
+- ``std_floor`` (default 1e-3): the std of Eqs. 3 and 4 is at least
+  ``std_floor * mean(|v|)`` (relative to the PQ's own scale), so members
+  that tie to within 0.1 % of PQ get small rewards instead of +-1 (Eq. 3)
+  or ~1e6 (Eq. 4: ``v_imp / std`` with a tiny std).
 """
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
 INVALID_REWARD = -1.0
 _MIN_STD = 1e-12
+BASELINES = ('mean', 'none')
+# the paper's Eqs. 3-5 read literally
+PAPER_REWARD = dict(baseline='none', std_floor=0.0)
 
 
-def _standardise(values: np.ndarray, offset: float) -> np.ndarray:
-    """``(values - offset) / std(values)`` (ddof 0), zeros if degenerate."""
+def _standardise(values: np.ndarray, offset: float,
+                 floor: float = 0.0) -> np.ndarray:
+    """``(values - offset) / max(std(values), floor)`` (ddof 0), zeros if
+    degenerate."""
     std = float(np.std(values)) if values.size >= 2 else 0.0
     if std <= _MIN_STD:
         return np.zeros_like(values)
-    return (values - offset) / std
+    return (values - offset) / max(std, floor)
 
 
-def local_reward(v: np.ndarray) -> np.ndarray:
-    """Eq. 3: ``(v - mean(v)) / std(v)`` over the given (valid) members."""
+def _floor(v: np.ndarray, std_floor: float) -> float:
+    return std_floor * float(np.mean(np.abs(v))) if v.size else 0.0
+
+
+def local_reward(v: np.ndarray, std_floor: float = 0.0) -> np.ndarray:
+    """Eq. 3: ``(v - mean(v)) / std(v)`` over the given (valid) members;
+    the std is at least ``std_floor * mean(|v|)``."""
     v = np.asarray(v, dtype=np.float64)
-    return _standardise(v, float(np.mean(v)) if v.size else 0.0)
+    return _standardise(v, float(np.mean(v)) if v.size else 0.0,
+                        _floor(v, std_floor))
 
 
-def improvement_reward(v: np.ndarray, v_best_prev: float) -> np.ndarray:
-    """Eq. 4: ``v_imp / std(v_imp)`` with ``v_imp = v - v_best_prev``."""
-    v_imp = np.asarray(v, dtype=np.float64) - float(v_best_prev)
-    return _standardise(v_imp, 0.0)
+def improvement_reward(v: np.ndarray,
+                       v_best_prev: float,
+                       std_floor: float = 0.0) -> np.ndarray:
+    """Eq. 4: ``v_imp / std(v_imp)`` with ``v_imp = v - v_best_prev``; the
+    std is at least ``std_floor * mean(|v|)``."""
+    v = np.asarray(v, dtype=np.float64)
+    return _standardise(v - float(v_best_prev), 0.0, _floor(v, std_floor))
+
+
+def reward_terms(v: np.ndarray, v_best_prev: float,
+                 std_floor: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
+    """(r_local, r_imp) of the given (valid) members: Eqs. 3 and 4."""
+    return (local_reward(v, std_floor),
+            improvement_reward(v, v_best_prev, std_floor))
 
 
 def ada_segment_rewards(v: Sequence[Optional[float]],
@@ -46,8 +83,11 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
                         checkpoint: int,
                         num_checkpoints: int,
                         valid: Sequence[bool],
-                        use_improvement: bool = True) -> np.ndarray:
-    """Eq. 5: ``r = (t / T) * (r_local + r_imp)``; invalid members get -1.
+                        use_improvement: bool = True,
+                        baseline: str = 'mean',
+                        std_floor: float = 1e-3) -> np.ndarray:
+    """Eq. 5: ``r = (t / T) * (r_local + r_imp) - b``; invalid members get
+    -1 (``b`` = 0 in the paper, see ``baseline``).
 
     Args:
         v (Sequence[float | None]): PQ of each of the m members at checkpoint
@@ -60,6 +100,10 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
             ``WeightController.is_valid``).
         use_improvement (bool): If False, ``r = (t / T) * r_local`` (the
             paper's "r_local alone" ablation). Defaults to True.
+        baseline (str): 'mean' subtracts the valid members' mean reward
+            (b above); 'none' is the paper's. Defaults to 'mean'.
+        std_floor (float): Floor of the std of Eqs. 3-4, relative to
+            mean(|v|); 0 is the paper's. Defaults to 1e-3.
 
     Returns:
         np.ndarray: The rewards, float64, shape (m, ).
@@ -70,6 +114,11 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
     if not 1 <= checkpoint <= num_checkpoints:
         raise ValueError(f'`checkpoint` must be in [1, num_checkpoints='
                          f'{num_checkpoints}], got {checkpoint}')
+    if baseline not in BASELINES:
+        raise ValueError(f'`baseline` must be one of {BASELINES}, got '
+                         f'{baseline!r}')
+    if not std_floor >= 0:
+        raise ValueError(f'`std_floor` must be >= 0, got {std_floor}')
     valid = np.asarray(valid, dtype=bool).reshape(-1)
     if len(v) != valid.size:
         raise ValueError(f'`v` and `valid` must have the same length, got '
@@ -79,9 +128,11 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
     if not np.isfinite(v_valid).all() or not np.isfinite(v_best_prev):
         raise ValueError('`v` of valid members and `v_best_prev` must be '
                          f'finite, got {v_valid.tolist()} and {v_best_prev}')
-    reward = local_reward(v_valid)
-    if use_improvement:
-        reward = reward + improvement_reward(v_valid, v_best_prev)
+    r_local, r_imp = reward_terms(v_valid, v_best_prev, std_floor)
+    reward = r_local + r_imp if use_improvement else r_local
+    reward = checkpoint / num_checkpoints * reward
+    if baseline == 'mean' and reward.size:
+        reward = reward - reward.mean()
     rewards = np.full(valid.size, INVALID_REWARD, dtype=np.float64)
-    rewards[valid] = checkpoint / num_checkpoints * reward
+    rewards[valid] = reward
     return rewards

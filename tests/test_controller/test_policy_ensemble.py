@@ -1,5 +1,5 @@
-"""Policy transfer: Eq. 7 and the 'comb-dy', 'single-dy', 'pred', 'final'
-modes, on hand-made policies with known outputs."""
+"""Policy transfer: Eq. 7 and the 'comb-dy', 'single-dy', 'pred', 'final',
+'untrained' modes, on hand-made policies with known outputs."""
 import io
 import math
 
@@ -10,13 +10,15 @@ from mmada.controller import (PolicyEnsemble, PolicyNetwork, WeightController,
                               ensemble_weights)
 
 F64 = dict(dtype=torch.float64)
+LINEAR = dict(output='linear', param_scale=1.0)
 LOSSES, L_REF = [1.0, 4.0], [2.0, 2.0]  # x = [0.5, 2]
 
 
 def _policy(t, bias=0.0):
     """pi^t(x) = t * x + bias for x >= 0, so lambda = t + bias / x (a linear
     output: Eq. 7 does not depend on pi's output function)."""
-    policy = PolicyNetwork(2, hidden=4, init_std=0.0, output='linear')
+    policy = PolicyNetwork(2, hidden=4, init_std=0.0, output='linear',
+                           param_scale=1.0)
     with torch.no_grad():
         eye = torch.zeros(4, 2, **F64)
         eye[0, 0] = eye[1, 1] = 1.0
@@ -44,11 +46,11 @@ def test_eq7_epochs_differ_from_checkpoints():
     expected = (w1 * 1 + w2 * 2) / (w1 + w2)
     policies = [_policy(t).state_dict() for t in (1, 2)]  # dicts work too
     lam = ensemble_weights(policies, LOSSES, L_REF, epoch=1, num_epochs=4,
-                           output='linear')
+                           policy_cfg=LINEAR)
     assert lam.tolist() == pytest.approx([expected] * 2, abs=1e-12)
     # last epoch e = E = 4: e*T/E = 2 -> 0.9^1 for t=1, 1 for t=2
     lam = ensemble_weights(policies, LOSSES, L_REF, epoch=4, num_epochs=4,
-                           output='linear')
+                           policy_cfg=LINEAR)
     assert lam.tolist() == pytest.approx([(0.9 + 2) / 1.9] * 2, abs=1e-12)
 
 
@@ -59,7 +61,7 @@ def test_eq7_bad_epoch_raises():
 
 def _controller_file():
     """A saved controller whose snapshots are pi^t(x) = t x + 1 (T = 3)."""
-    ctrl = WeightController(['a', 'b'], hidden=4, output='linear')
+    ctrl = WeightController(['a', 'b'], hidden=4, **LINEAR)
     for t in (1, 2, 3):
         ctrl.policy.load_state_dict(_policy(t, bias=1.0).state_dict())
         ctrl.snapshot()
@@ -91,17 +93,24 @@ def test_modes_from_a_controller_file():
 
 
 def test_exp_output_by_hand():
-    """The default output eta = exp(z - 1): with pi^1's z = x (an identity
-    MLP, bias 0) and x = [0.5, 2], lambda = exp(x - 1) / x."""
+    """The exp output eta = exp(z - 1): with pi^1's z = x (an identity MLP,
+    bias 0) and x = [0.5, 2], lambda = exp(x - 1) / x."""
     policy = _policy(1)
-    exp_policy = PolicyNetwork(2, hidden=4, init_std=0.0)
+    exp_policy = PolicyNetwork(2, hidden=4, init_std=0.0, output='exp',
+                               param_scale=1.0)
     exp_policy.load_state_dict(policy.state_dict())
     lam = ensemble_weights([exp_policy], LOSSES, L_REF, epoch=1, num_epochs=1)
     expected = [math.exp(-0.5) / 0.5, math.exp(1.0) / 2.0]
     assert lam.tolist() == pytest.approx(expected, abs=1e-12)
     # and from a state dict, the output function is an argument
-    lam = ensemble_weights([policy.state_dict()], LOSSES, L_REF, 1, 1)
+    lam = ensemble_weights([policy.state_dict()], LOSSES, L_REF, 1, 1,
+                           policy_cfg=dict(output='exp', param_scale=1.0))
     assert lam.tolist() == pytest.approx(expected, abs=1e-12)
+    # the residual output eta = x exp(z): lambda = exp(z) = exp(x)
+    lam = ensemble_weights([policy.state_dict()], LOSSES, L_REF, 1, 1,
+                           policy_cfg=dict(output='residual', param_scale=1.0))
+    assert lam.tolist() == pytest.approx([math.exp(0.5), math.exp(2.0)],
+                                         abs=1e-12)
 
 
 def test_bad_mode_and_missing_best_weights_raise():

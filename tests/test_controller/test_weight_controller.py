@@ -16,6 +16,7 @@ def _tiny(**kwargs):
     the linear output of the paper read literally; the default output's
     gradient is checked by hand in test_gradient_with_exp_output)."""
     kwargs.setdefault('output', 'linear')
+    kwargs.setdefault('param_scale', 1.0)
     return WeightController(['a', 'b'], hidden=2, init_std=0.0, **kwargs)
 
 

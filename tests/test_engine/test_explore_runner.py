@@ -11,6 +11,7 @@ import pytest
 import torch
 from e2e import EXPLORE, EXPLORE_SMALL, ROOT, run, tool
 
+from mmada.engine.runner.report import DIAGNOSTICS
 from mmada.utils import load_checkpoint_file
 
 NAMES = [
@@ -45,8 +46,9 @@ def assert_same_exploration(a, b):
 def test_artifacts(explored):
     files = set(os.listdir(explored))
     assert {'controller.pth', 'explore_log.jsonl', 'best_model.pth',
-            'explore_state.pth', 'lambda.png', 'pq.png'} <= files
-    for png in ('lambda.png', 'pq.png'):
+            'explore_state.pth', 'lambda.png', 'pq.png',
+            'learning.png'} <= files
+    for png in ('lambda.png', 'pq.png', 'learning.png'):
         with open(os.path.join(explored, png), 'rb') as f:
             assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     log = read_log(explored)
@@ -62,6 +64,12 @@ def test_artifacts(explored):
                 assert set(member) >= {'PQ', 'PQ_th', 'PQ_st', 'losses'}
                 assert member['v'] == member['PQ']
         assert 'other' in entry['time']
+        # the learning diagnostics (README "Is the controller learning?")
+        diagnostics = set(DIAGNOSTICS) - {'state_move'}
+        assert diagnostics <= set(entry['controller'])
+    # the state's move needs the previous checkpoint's pi^{t-1}(l^{t-1})
+    assert 'state_move' not in log[1]['controller']
+    assert log[2]['controller']['state_move'] >= 0
     # pi^1, pi^2 and lambda_best^T: what a transfer run loads
     ctrl = load_checkpoint_file(os.path.join(explored, 'controller.pth'))
     assert ctrl['loss_names'] == NAMES and len(ctrl['snapshots']) == 2
@@ -74,6 +82,7 @@ def test_artifacts(explored):
     ]
     text = ''.join(open(p).read() for p in scalars)
     assert 'explore/lambda/loss_seg' in text and 'explore/v_best' in text
+    assert 'explore/learning/policy_move' in text
 
 
 def test_best_model_tests_with_tools_test(explored, tmp_path):

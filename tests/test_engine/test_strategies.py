@@ -36,6 +36,15 @@ def test_ada_segment_strategy_learns_and_snapshots():
     rewards, info = s.learn(1, state, samples, np.array([12.0, 14.0]),
                             np.array([True, True]))
     # v = [12, 14], std 1, v_best 10: t/T (r_local + r_imp) = 0.5 * ([-1, 1]
-    # + [2, 4]) = [0.5, 2.5]
-    assert rewards.tolist() == pytest.approx([0.5, 2.5])
+    # + [2, 4]) = [0.5, 2.5], centred by default: [-1, 1]
+    assert rewards.tolist() == pytest.approx([-1.0, 1.0])
     assert len(s.controller.policies) == 1 and 'grad_norm' in info
+    # the paper's reward: not centred, no floor
+    paper = AdaSegmentStrategy(NAMES, population=2, num_checkpoints=2,
+                               sigma=0.2, seed=0, reward='local+imp',
+                               controller=dict(init_std=0.0),
+                               reward_cfg=dict(baseline='none',
+                                               std_floor=0.0))
+    rewards, _ = paper.learn(1, state, samples, np.array([12.0, 14.0]),
+                             np.array([True, True]))
+    assert rewards.tolist() == pytest.approx([0.5, 2.5])

@@ -4,6 +4,7 @@ import os
 import re
 
 import pytest
+import torch
 from e2e import SMALL, tool
 
 from mmada.controller import PolicyEnsemble
@@ -30,9 +31,23 @@ def parse(body):
     return {k: float(v) for k, v in (i.split('=') for i in body.split(', '))}
 
 
-@pytest.mark.parametrize('mode', ['comb-dy', 'single-dy', 'pred', 'final'])
+def moved_controller(explored, path):
+    """The small exploration's controller with its snapshots' output
+    biases set apart from 0: its members tie at this size, so pi^t is still
+    pi^0, whose lambda is 1 at every state (residual output)."""
+    state = load_checkpoint_file(os.path.join(explored, 'controller.pth'))
+    for t, snapshot in enumerate(state['snapshots'], 1):
+        bias = snapshot['fc3.bias']
+        snapshot['fc3.bias'] = torch.linspace(-1, 1, len(bias),
+                                              dtype=bias.dtype) * t
+    torch.save(state, path)
+    return path
+
+
+@pytest.mark.parametrize('mode',
+                         ['comb-dy', 'single-dy', 'pred', 'final', 'untrained'])
 def test_transfer_follows_eq7(explored, tmp_path, mode):
-    controller = os.path.join(explored, 'controller.pth')
+    controller = moved_controller(explored, str(tmp_path / 'controller.pth'))
     out = tool('train.py', TRANSFER, '--work-dir', str(tmp_path),
                '--cfg-options', f'custom_hooks.1.controller={controller}',
                f'custom_hooks.1.mode={mode}', *OPTIONS).stdout
@@ -49,7 +64,10 @@ def test_transfer_follows_eq7(explored, tmp_path, mode):
                                     2)
         got = [lam[e + 1][n] for n in names]
         assert got == pytest.approx(expected.tolist(), rel=1e-4)
-    assert any(abs(w - 1) > 1e-3 for w in lam[2].values())  # not 1 any more
+    if mode == 'untrained':  # pi^0 of the residual output: the Baseline
+        assert all(w == 1.0 for e in (2, 3) for w in lam[e].values())
+    else:
+        assert any(abs(w - 1) > 1e-3 for w in lam[2].values())
     ckpt = load_checkpoint_file(str(tmp_path / 'epoch_3.pth'))
     assert ckpt['loss_weights']['epoch'] == 3
     assert ckpt['loss_weights']['l_ref'] == pytest.approx(l_ref, rel=1e-4)

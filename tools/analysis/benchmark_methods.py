@@ -18,6 +18,8 @@ Methods (the paper's names):
 - ``ada-segment``: exploration + transfer with the policy ensemble
   (Comb-dy); ``ada-segment-a`` (M_best^T), ``final``, ``pred``,
   ``single-dy`` reuse the same exploration (Tables 1, 2);
+  ``untrained`` transfers with the controller before its first update
+  (pi^0 in Eq. 7: what the state normalisation gives without learning);
   ``reward-local`` explores with r_local alone and transfers (reward
   ablation).
 - ``pbt``: Baseline-P, the population without the controller (its best
@@ -64,8 +66,9 @@ CONFIGS = dict(
     gradnorm='configs/baselines/gradnorm_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
     uncertainty='configs/baselines/uncertainty_tiny_1xb4-cos-6e_synthetic-panoptic.py')  # noqa: E501
 METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
-           'single-dy', 'reward-local', 'pbt', 'grid', 'gradnorm',
-           'uncertainty')
+           'single-dy', 'untrained', 'reward-local', 'pbt', 'grid',
+           'gradnorm', 'uncertainty')
+TRANSFER_MODES = ('final', 'pred', 'single-dy', 'untrained')
 DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
 GRID = (0.5, 1.0, 2.0)
 STAGES = 3  # the paper's network: 3 cascade stages, each weighted 1/3
@@ -82,6 +85,10 @@ def parse_args():
                         help=f'replace configs (keys: {" ".join(CONFIGS)})')
     parser.add_argument('--gpus', type=int, default=1,
                         help='processes per run (> 1: tools/dist_*.sh)')
+    parser.add_argument('--explore-gpus', type=int, default=None,
+                        help='processes per exploration (default: --gpus); '
+                        'members are spread over them, so unlike a '
+                        'training the result does not depend on it')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed to every run (e.g. another dataset)')
     args = parser.parse_args()
@@ -106,12 +113,13 @@ class Bench:
         self.args = args
         os.makedirs(args.out, exist_ok=True)
 
-    def tool(self, work_dir, script, *argv, options=()):
+    def tool(self, work_dir, script, *argv, options=(), gpus=None):
         """Run tools/<script>, log to work_dir; return (seconds, output)."""
         os.makedirs(work_dir, exist_ok=True)
-        if self.args.gpus > 1:  # tools/dist_train.sh CONFIG [CKPT] GPUS ...
+        gpus = gpus or self.args.gpus
+        if gpus > 1:  # tools/dist_train.sh CONFIG [CKPT] GPUS ...
             cmd = ['bash', f'tools/dist_{script[:-3]}.sh', *argv,
-                   str(self.args.gpus), '--work-dir', work_dir]
+                   str(gpus), '--work-dir', work_dir]
         else:
             cmd = [sys.executable, f'tools/{script}', *argv, '--work-dir',
                    work_dir]
@@ -164,7 +172,8 @@ class Bench:
         def run():
             seconds, _ = self.tool(work_dir, 'explore.py', config,
                                    options=[f'randomness.seed={seed}',
-                                            *options])
+                                            *options],
+                                   gpus=self.args.explore_gpus)
             return dict(seconds=seconds,
                         controller=osp.join(work_dir, 'controller.pth'),
                         checkpoint=osp.join(work_dir, 'best_model.pth'))
@@ -199,7 +208,7 @@ def run_method(bench, method, seed):
                        [f'explore.reward={reward}'])
     if method == 'ada-segment-a':
         return bench.test(method, seed, ex['checkpoint']), ex['seconds']
-    mode = method if method in ('final', 'pred', 'single-dy') else 'comb-dy'
+    mode = method if method in TRANSFER_MODES else 'comb-dy'
     r = bench.train(method, seed, bench.args.config['transfer'], [
         f'custom_hooks.1.controller={ex["controller"]}',
         f'custom_hooks.1.mode={mode}'
@@ -227,16 +236,23 @@ def run_grid(bench, seed):
 
 
 def table(results, base_seconds):
-    lines = ['| Method | ' + ' | '.join(KEYS) + ' | Cost |',
-             '|---|' + '---|' * (len(KEYS) + 1)]
+    """Mean ± std over seeds, the paired PQ differences to the Baseline
+    (per seed, in seed order) and the cost."""
+    lines = ['| Method | ' + ' | '.join(KEYS) +
+             ' | ΔPQ vs Baseline, per seed (mean) | Cost |',
+             '|---|' + '---|' * (len(KEYS) + 2)]
+    base = [m['PQ'] for m, _ in results['baseline']]
     for method, runs in results.items():
         cells = []
         for key in KEYS:
             values = [m[key] for m, _ in runs]
             cells.append(f'{mean(values):.1f} ± {pstdev(values):.1f}')
+        diffs = [m['PQ'] - b for (m, _), b in zip(runs, base)]
+        paired = '-' if method == 'baseline' else ', '.join(
+            f'{d:+.1f}' for d in diffs) + f' ({mean(diffs):+.1f})'
         cost = mean(s for _, s in runs) / base_seconds
         lines.append(f'| {method} | ' + ' | '.join(cells) +
-                     f' | {cost:.1f}x |')
+                     f' | {paired} | {cost:.1f}x |')
     return '\n'.join(lines)
 
 

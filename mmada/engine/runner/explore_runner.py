@@ -28,6 +28,9 @@ EXPLORE_KEYS = dict(
     interval=None,  # q iterations; default: one epoch
     sigma=0.2,  # Eq. 2
     reward='local+imp',  # Eq. 5, or 'local' (the reward ablation)
+    # ada_segment_rewards' baseline / std_floor; dict(baseline='none',
+    # std_floor=0.0) is the paper read literally (PAPER_REWARD)
+    reward_cfg=dict(),
     controller=dict(),  # WeightController kwargs (hidden, lr, ...)
     seed=None,  # default: the runner's seed
     metric='coco_panoptic/PQ')  # the reward's v
@@ -208,7 +211,8 @@ class ExploreRunner(Runner):
                                self.seed_)
         return AdaSegmentStrategy(self.loss_hook.names, s['population'],
                                   self.num_checkpoints, s['sigma'],
-                                  self.seed_, s['reward'], s['controller'])
+                                  self.seed_, s['reward'], s['controller'],
+                                  s['reward_cfg'])
 
     def _member_dataloader_cfg(self, cfg):
         """A dataloader sharded over the member's group, seeded explicitly

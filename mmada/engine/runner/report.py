@@ -8,10 +8,18 @@ from typing import Any, Dict, List
 
 import numpy as np
 
+from mmada.controller.controller import log_weights, rms
 from mmada.utils import atomic_torch_save, atomic_write
 from .population import unwrap
 
 PQ_KEYS = ('PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ')
+# per checkpoint, in explore_log.jsonl ("controller"), the visualizer
+# (explore/learning/...) and learning.png: see the README, "Is the
+# controller learning?"
+DIAGNOSTICS = ('reward_local_mean', 'reward_local_std', 'reward_imp_mean',
+               'reward_imp_std', 'reward_total_mean', 'reward_total_std',
+               'grad_norm', 'grad_norm_centred', 'grad_cosine_centred',
+               'offset_share', 'policy_move', 'state_move')
 
 
 class ExploreReport:
@@ -79,6 +87,11 @@ class ExploreReport:
                          r['losses']),
                      v=None if not r['ok'] else r['v'], ok=r['ok'],
                      error=r['error'], reward=float(reward), **metrics))
+        update = dict(update)
+        previous = self.history[-1].get('controller') or {}
+        if 'lam_after' in previous:  # pi^{t-1} at state t vs at state t-1
+            update['state_move'] = rms(
+                log_weights(lam) - log_weights(previous['lam_after']))
         entry = dict(checkpoint=t, loss_names=names, lam=_floats(lam),
                      members=members, best=best, v_best=state['v_best'],
                      l_best=_floats(state['l_best']),
@@ -90,6 +103,19 @@ class ExploreReport:
         vis.add_scalars({'explore/v_best': state['v_best'],
                          'explore/mean_reward': float(np.mean(rewards))},
                         step=t)
+        vis.add_scalars({f'explore/learning/{k}': update[k]
+                         for k in DIAGNOSTICS if k in update}, step=t)
+        if 'policy_move' in update:
+            self.log(
+                f'checkpoint {t}: reward spread (std) {_get(update, "reward_total_std")} '
+                f'around mean {_get(update, "reward_total_mean")} (r_local '
+                f'{_get(update, "reward_local_std")}, r_imp mean '
+                f'{_get(update, "reward_imp_mean")}); Eq. 6 gradient vs '
+                'centred: cosine '
+                f'{_get(update, "grad_cosine_centred")}, offset share '
+                f'{_get(update, "offset_share")}; log lambda moved '
+                f'{_get(update, "policy_move")} by learning, '
+                f'{_get(update, "state_move")} by the state')
         pq = ', '.join('-' if m['v'] is None else f'{m["v"]:.2f}'
                        for m in members)
         self.log(f'checkpoint {t}/{self.num_checkpoints}: PQ [{pq}], '
@@ -150,7 +176,8 @@ class ExploreReport:
         self.log(f'controller: {self.path("controller.pth")}; best model: '
                  f'{self.path("best_model.pth")}; log: '
                  f'{self.path("explore_log.jsonl")}; plots: '
-                 f'{self.path("lambda.png")}, {self.path("pq.png")}')
+                 f'{self.path("lambda.png")}, {self.path("pq.png")}, '
+                 f'{self.path("learning.png")}')
 
     def _plot(self) -> None:
         import matplotlib
@@ -181,6 +208,47 @@ class ExploreReport:
                title='Members (gray) and best model per checkpoint')
         ax.legend()
         _save_fig(fig, self.path('pq.png'))
+        if any('policy_move' in (e.get('controller') or {})
+               for e in checkpoints):
+            _save_fig(plot_learning(checkpoints), self.path('learning.png'))
+
+
+def plot_learning(checkpoints: List[Dict[str, Any]]):
+    """learning.png: the reward split, the offset's share of the Eq. 6
+    gradient and what moved lambda, per checkpoint."""
+    import matplotlib.pyplot as plt
+    ts = [e['checkpoint'] for e in checkpoints]
+
+    def series(key):
+        return [(e.get('controller') or {}).get(key, np.nan)
+                for e in checkpoints]
+
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    for name, color in (('local', 'C0'), ('imp', 'C1'), ('total', 'C3')):
+        mean = np.array(series(f'reward_{name}_mean'), dtype=float)
+        std = np.array(series(f'reward_{name}_std'), dtype=float)
+        axes[0].errorbar(ts, mean, yerr=std, marker='o', capsize=3,
+                         color=color, label=f'r_{name}' if name != 'total'
+                         else 'reward used (Eq. 6)')
+    axes[0].set(xlabel='checkpoint t', ylabel='mean +- std over members',
+                title='Rewards: signal = spread, offset = mean')
+    axes[0].legend(fontsize=8)
+    axes[1].plot(ts, series('grad_cosine_centred'), marker='o',
+                 label='cosine(Eq. 6 grad, centred grad)')
+    axes[1].plot(ts, series('offset_share'), marker='s',
+                 label='offset share |g - g_c| / |g|')
+    axes[1].set(xlabel='checkpoint t', ylim=(-1.05, 1.05),
+                title='Eq. 6 gradient: signal or offset?')
+    axes[1].legend(fontsize=8)
+    axes[2].plot(ts, series('policy_move'), marker='o',
+                 label='by learning (pi^t vs pi^{t-1}, same state)')
+    axes[2].plot(ts, series('state_move'), marker='s',
+                 label='by the state (same pi, next state)')
+    axes[2].set(xlabel='checkpoint t', ylabel='rms change of log lambda',
+                title='What moved lambda')
+    axes[2].legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 def _save_fig(fig, path: str) -> None:
@@ -192,6 +260,11 @@ def _save_fig(fig, path: str) -> None:
 
 def _floats(values) -> List[float]:
     return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
+
+
+def _get(update: Dict[str, Any], key: str) -> str:
+    value = update.get(key)
+    return '-' if value is None else f'{value:.3g}'
 
 
 def _named(names, values) -> str:

@@ -5,13 +5,18 @@
 no controller). Both are pure logic: the runner trains and evaluates.
 """
 import os.path as osp
-from typing import Any, Dict, Sequence, Tuple
+import inspect
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from mmada.controller import WeightController, ada_segment_rewards
+from mmada.controller.rewards import reward_terms
 from mmada.utils import atomic_torch_save
+
+_DEFAULT_FLOOR = inspect.signature(ada_segment_rewards).parameters[
+    'std_floor'].default
 
 
 class AdaSegmentStrategy:
@@ -26,15 +31,24 @@ class AdaSegmentStrategy:
         seed (int): The controller's init and sampling seed.
         reward (str): 'local+imp' (Eq. 5) or 'local' (r_local alone).
         controller (dict): More WeightController kwargs (hidden, lr, ...).
+        reward_cfg (dict): ``baseline`` and ``std_floor`` of
+            ada_segment_rewards. Defaults to its defaults.
     """
 
-    def __init__(self, loss_names: Sequence[str], population: int,
-                 num_checkpoints: int, sigma: float, seed: int, reward: str,
-                 controller: Dict[str, Any]) -> None:
+    def __init__(self,
+                 loss_names: Sequence[str],
+                 population: int,
+                 num_checkpoints: int,
+                 sigma: float,
+                 seed: int,
+                 reward: str,
+                 controller: Dict[str, Any],
+                 reward_cfg: Optional[Dict[str, Any]] = None) -> None:
         self.controller = WeightController(
             loss_names, sigma=sigma, seed=seed, **controller)
         self.population, self.num_checkpoints = population, num_checkpoints
         self.use_improvement = reward == 'local+imp'
+        self.reward_cfg = dict(reward_cfg or {})
 
     def propose(self, t: int,
                 state: Dict[str, Any]) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -44,13 +58,23 @@ class AdaSegmentStrategy:
 
     def learn(self, t: int, state: Dict[str, Any], samples: torch.Tensor,
               v: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, dict]:
-        """Rewards (Eqs. 3-5), one REINFORCE step (Eq. 6), pi^t saved."""
+        """Rewards (Eqs. 3-5), one REINFORCE step (Eq. 6), pi^t saved;
+        ``info`` holds the step's learning diagnostics and the reward split
+        (mean and std over the valid members of r_local, r_imp, total)."""
         rewards = ada_segment_rewards(
             np.where(valid, v, 0.0), state['v_best'], t,
-            self.num_checkpoints, valid, self.use_improvement)
+            self.num_checkpoints, valid, self.use_improvement,
+            **self.reward_cfg)
         info = self.controller.update(state['l_best'], state['l_ref'],
-                                      samples, rewards)
+                                      samples, rewards, valid)
         self.controller.snapshot()
+        if valid.any():
+            floor = self.reward_cfg.get('std_floor', _DEFAULT_FLOOR)
+            r_local, r_imp = reward_terms(v[valid], state['v_best'], floor)
+            for name, values in (('local', r_local), ('imp', r_imp),
+                                 ('total', rewards[valid])):
+                info[f'reward_{name}_mean'] = float(np.mean(values))
+                info[f'reward_{name}_std'] = float(np.std(values))
         return rewards, info
 
     def record_best(self, weights: torch.Tensor) -> None:

@@ -1,0 +1,14 @@
+# Ada-Segment's exploration at the paper's size, on a 2-core CPU: m = 8
+# members, T = 12 checkpoints over the Baseline's whole 6-epoch schedule (600
+# iterations): the pseudo epoch + 12 intervals of q = 46 iterations (598 in
+# all). Its best model M_best^T (Ada-Segment-A) is therefore a 6-epoch model,
+# comparable with the Baseline, and its controller drives
+# ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py (set
+# custom_hooks.1.controller=work_dirs/<this config>/controller.pth).
+# About 4,800 member iterations: ~35 min over 2 processes (README).
+#   bash tools/dist_explore.sh <this config> 2
+_base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'
+
+runner_type = 'ExploreRunner'
+explore = dict(population=8, checkpoints=12, interval=46)
+custom_hooks = [dict(type='LossWeightHook')]
