@@ -17,7 +17,8 @@ PolicyLike = Union[PolicyNetwork, Dict[str, Tensor]]
 MODES = ('comb-dy', 'single-dy', 'pred', 'final', 'untrained')
 
 
-def _as_network(policy: PolicyLike, policy_cfg: Optional[dict]) -> PolicyNetwork:
+def _as_network(policy: PolicyLike,
+                policy_cfg: Optional[dict]) -> PolicyNetwork:
     if isinstance(policy, PolicyNetwork):
         return policy
     return PolicyNetwork.from_state_dict(policy, **(policy_cfg or {}))

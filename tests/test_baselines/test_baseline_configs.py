@@ -78,11 +78,13 @@ def test_benchmark_table_format():
                         (dict(PQ=24, PQ_th=9, PQ_st=44, SQ=64, RQ=34), 700)]
     }
     md = table(runs, base_seconds=100).splitlines()
-    # mean +- population std over seeds; cost = mean seconds / baseline's
+    # mean +- population std over seeds; PQ minus the Baseline's of the same
+    # seed (24 - 20, 24 - 22) and their mean; cost = mean seconds /
+    # baseline's
     assert md[2] == ('| baseline | 21.0 ± 1.0 | 6.0 ± 1.0 | 41.0 ± 1.0 | '
-                     '61.0 ± 1.0 | 31.0 ± 1.0 | 1.0x |')
+                     '61.0 ± 1.0 | 31.0 ± 1.0 | - | 1.0x |')
     assert md[3] == ('| ada-segment | 24.0 ± 0.0 | 9.0 ± 0.0 | 44.0 ± 0.0 | '
-                     '64.0 ± 0.0 | 34.0 ± 0.0 | 6.0x |')
+                     '64.0 ± 0.0 | 34.0 ± 0.0 | +4.0, +2.0 (+3.0) | 6.0x |')
 
 
 def test_benchmark_command_end_to_end(tmp_path):

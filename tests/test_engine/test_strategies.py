@@ -48,3 +48,43 @@ def test_ada_segment_strategy_learns_and_snapshots():
     rewards, _ = paper.learn(1, state, samples, np.array([12.0, 14.0]),
                              np.array([True, True]))
     assert rewards.tolist() == pytest.approx([0.5, 2.5])
+
+
+def _strategy_of(config):
+    from mmengine.config import Config
+
+    from mmada.engine.runner.explore_runner import ExploreRunner
+    cfg = Config.fromfile(config)
+    s = ExploreRunner._check_settings(cfg.explore)
+    strategy = AdaSegmentStrategy(NAMES, s['population'], s['checkpoints'],
+                                  s['sigma'], 0, s['reward'], s['controller'],
+                                  s['reward_cfg'])
+    return cfg, s, strategy
+
+
+def test_paper_sized_cpu_exploration_config():
+    """m = 8, T = 12 over the Baseline's 6 epochs: the pseudo epoch + 12
+    intervals of 46 iterations fit the 600 (100 per epoch at batch 4)."""
+    cfg, s, strategy = _strategy_of(
+        'configs/ada_segment/'
+        'ada-segment-explore_tiny_m8-1xb4-cos-6e_synthetic-panoptic.py')
+    assert (s['population'], s['checkpoints'], s['interval']) == (8, 12, 46)
+    assert cfg.train_cfg.max_epochs == 6
+    assert (1 + 12) * 46 <= 6 * 400 // cfg.train_dataloader.batch_size
+    # the library's defaults: residual output, param_scale 0.1, lr 5e-2
+    hparams = strategy.controller.hparams
+    assert (hparams['output'], hparams['param_scale'],
+            hparams['lr']) == ('residual', 0.1, 0.05)
+    assert strategy.reward_cfg == {}
+
+
+def test_paper_literal_config_is_the_literal_reading():
+    from mmada.controller.controller import PAPER_CONTROLLER
+    from mmada.controller.rewards import PAPER_REWARD
+    _, _, strategy = _strategy_of(
+        'configs/ada_segment/'
+        'ada-segment-explore_paper-literal_tiny_m4-1xb4-cos-2e_'
+        'synthetic-panoptic.py')
+    hparams = strategy.controller.hparams
+    assert {k: hparams[k] for k in PAPER_CONTROLLER} == PAPER_CONTROLLER
+    assert strategy.reward_cfg == PAPER_REWARD

@@ -44,8 +44,8 @@ def moved_controller(explored, path):
     return path
 
 
-@pytest.mark.parametrize('mode',
-                         ['comb-dy', 'single-dy', 'pred', 'final', 'untrained'])
+@pytest.mark.parametrize(
+    'mode', ['comb-dy', 'single-dy', 'pred', 'final', 'untrained'])
 def test_transfer_follows_eq7(explored, tmp_path, mode):
     controller = moved_controller(explored, str(tmp_path / 'controller.pth'))
     out = tool('train.py', TRANSFER, '--work-dir', str(tmp_path),

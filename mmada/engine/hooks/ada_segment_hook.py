@@ -28,8 +28,10 @@ class AdaSegmentHook(LossWeightHook):
         controller (str): The controller file an exploration saved
             (``work_dirs/<explore config>/controller.pth``).
         mode (str): 'comb-dy' (Eq. 7, default), 'single-dy' (pi^T alone),
-            'pred' (static pi^T at the initial state) or 'final' (static
-            lambda_best^T). Static modes also start after the pseudo epoch.
+            'pred' (static pi^T at the initial state), 'final' (static
+            lambda_best^T) or 'untrained' (Eq. 7 with pi^0, the ablation
+            that separates learning from the state normalisation). Static
+            modes also start after the pseudo epoch.
         gamma (float): Discount of Eq. 7. Defaults to 0.9.
         interval (int, optional): Iterations per interval. Defaults to the
             length of the train dataloader (one epoch).

@@ -106,16 +106,16 @@ class ExploreReport:
         vis.add_scalars({f'explore/learning/{k}': update[k]
                          for k in DIAGNOSTICS if k in update}, step=t)
         if 'policy_move' in update:
+            u = {k: _fmt(update.get(k)) for k in DIAGNOSTICS}
             self.log(
-                f'checkpoint {t}: reward spread (std) {_get(update, "reward_total_std")} '
-                f'around mean {_get(update, "reward_total_mean")} (r_local '
-                f'{_get(update, "reward_local_std")}, r_imp mean '
-                f'{_get(update, "reward_imp_mean")}); Eq. 6 gradient vs '
-                'centred: cosine '
-                f'{_get(update, "grad_cosine_centred")}, offset share '
-                f'{_get(update, "offset_share")}; log lambda moved '
-                f'{_get(update, "policy_move")} by learning, '
-                f'{_get(update, "state_move")} by the state')
+                f'checkpoint {t}: reward spread (std) '
+                f'{u["reward_total_std"]} around mean '
+                f'{u["reward_total_mean"]} (r_local {u["reward_local_std"]}, '
+                f'r_imp mean {u["reward_imp_mean"]}); Eq. 6 gradient vs '
+                f'centred: cosine {u["grad_cosine_centred"]}, offset share '
+                f'{u["offset_share"]}; log lambda moved '
+                f'{u["policy_move"]} by learning, {u["state_move"]} by the '
+                'state')
         pq = ', '.join('-' if m['v'] is None else f'{m["v"]:.2f}'
                        for m in members)
         self.log(f'checkpoint {t}/{self.num_checkpoints}: PQ [{pq}], '
@@ -262,8 +262,7 @@ def _floats(values) -> List[float]:
     return [float(v) for v in np.asarray(values, dtype=np.float64).ravel()]
 
 
-def _get(update: Dict[str, Any], key: str) -> str:
-    value = update.get(key)
+def _fmt(value) -> str:
     return '-' if value is None else f'{value:.3g}'
 
 
