@@ -84,6 +84,31 @@ class NameOrderedCOCOPanoptic(COCOPanoptic):
         self.img_ann_map = self.imgToAnns
         self.cat_img_map = self.catToImgs
         self._check_categories()
+        self._check_images()
+
+    def _check_images(self) -> None:
+        """One image per id and per file name, one annotation per image,
+        no annotation of an unknown image, and at least one image."""
+        src = self.annotation_file
+        images = self.dataset['images']
+        if not images:
+            raise ValueError(f'{src}: no images (an empty split)')
+        for key in ('id', 'file_name'):
+            values = [im.get(key) for im in images]
+            dup = [v for v, n in Counter(values).items() if n > 1]
+            if dup:
+                raise ValueError(f'{src}: duplicate image {key}(s) '
+                                 f'{_names(dup)}')
+        ids = {im['id'] for im in images}
+        ann_ids = [a.get('image_id') for a in self.dataset['annotations']]
+        unknown = [i for i in ann_ids if i not in ids]
+        if unknown:
+            raise ValueError(f'{src}: annotation(s) for image_id(s) '
+                             f'{_names(unknown)} not in images')
+        dup = [i for i, n in Counter(ann_ids).items() if n > 1]
+        if dup:
+            raise ValueError(f'{src}: image_id(s) {_names(dup)} have more '
+                             'than one annotation (one PNG per image)')
 
     def _check_categories(self) -> None:
         src = self.annotation_file
@@ -417,11 +442,48 @@ class StrictLoadPanopticAnnotations(LoadPanopticAnnotations):
                     f"PNG are not in the segments_info of image "
                     f"{results.get('img_id')!r}")
 
+        if instances and all('segment_id' in i for i in instances):
+            self._boxes_from_masks(results, gt_masks, path)
         if self.with_mask:
             h, w = results['ori_shape']
             results['gt_masks'] = BitmapMasks(gt_masks, h, w)
         if self.with_seg:
             results['gt_seg_map'] = gt_seg
+
+    def _boxes_from_masks(self, results: dict, masks: List[np.ndarray],
+                          path: str) -> None:
+        """The PNG is the ground truth: a thing listed in ``segments_info``
+        with no pixel in it is an error; a JSON box more than 1 px off its
+        PNG segment's box is replaced by the latter (warned once)."""
+        boxes = results.get('gt_bboxes')
+        fixed = []
+        for k, (inst, mask) in enumerate(zip(results['instances'], masks)):
+            ys, xs = np.nonzero(mask)
+            if not len(xs):
+                raise ValueError(
+                    f'{path}: segment {inst["segment_id"]} of image '
+                    f'{results.get("img_id")!r} is in segments_info but has '
+                    'no pixel in the PNG')
+            box = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+            if np.abs(np.asarray(inst['bbox']) - box).max() > 1:
+                fixed.append((k, box))
+        if not fixed or boxes is None:
+            return
+        if not _WARNED_BOXES:
+            _WARNED_BOXES.append(path)
+            warnings.warn(f'{path}: the JSON box of segment '
+                          f'{results["instances"][fixed[0][0]]["segment_id"]}'
+                          ' differs from its PNG segment by more than 1 px; '
+                          'boxes are taken from the PNGs where they differ '
+                          '(warned once)')
+        for k, box in fixed:
+            if isinstance(boxes, np.ndarray):
+                boxes[k] = box
+            else:  # mmdet's HorizontalBoxes
+                boxes.tensor[k] = boxes.tensor.new_tensor(box)
+
+
+_WARNED_BOXES: List[str] = []
 
 
 __all__ = [

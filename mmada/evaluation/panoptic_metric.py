@@ -7,6 +7,12 @@ order (e.g. stuff first), every prediction gets another class's id and PQ
 collapses. :class:`PanopticMetric` is the same metric (PQ is computed by
 mmdet, unchanged) with :class:`~mmada.datasets.NameOrderedCOCOPanoptic` as
 its COCO API, in both places mmdet builds one.
+
+``classwise=True``: mmdet labels the per-class rows by zipping the
+metainfo's class names with the categories in the JSON's order, so with a
+JSON that does not list its categories in the metainfo's order (stuff and
+things interleaved) every row carries another class's name. The categories
+are put in the metainfo's order before mmdet computes the rows.
 """
 from typing import Dict, Optional
 
@@ -68,6 +74,7 @@ class PanopticMetric(CocoPanopticMetric):
         with a name-ordered API, before handing over to mmdet.
         """
         if self.tmp_dir is not None or self._coco_api is not None:
+            self._order_categories()
             return super().compute_metrics(results)
         gts, _ = zip(*results)
         json_path, gt_folder = self.gt_to_coco_json(
@@ -75,8 +82,23 @@ class PanopticMetric(CocoPanopticMetric):
         seg_prefix = self.seg_prefix
         self._coco_api = NameOrderedCOCOPanoptic(json_path)
         self.seg_prefix = gt_folder
+        self._order_categories()
         try:
             return super().compute_metrics(results)
         finally:
             self._coco_api = None
             self.seg_prefix = seg_prefix
+
+    def _order_categories(self) -> None:
+        """Order the COCO API's categories as ``dataset_meta['classes']``
+        (the order in which mmdet names the classwise rows; categories
+        are otherwise only looked up by id)."""
+        api = self._coco_api
+        if api is None or not self.dataset_meta:
+            return
+        by_name = {c['name']: cat_id for cat_id, c in api.cats.items()}
+        order = [by_name[n] for n in self.dataset_meta['classes']
+                 if n in by_name]
+        order += [cat_id for cat_id in api.cats if cat_id not in order]
+        api.cats = {cat_id: api.cats[cat_id] for cat_id in order}
+        self.categories = api.cats

@@ -1,8 +1,8 @@
 """Shared fixtures: a small generated dataset and a "stuff-first" copy."""
-import json
 import os.path as osp
 
 import pytest
+from category_edits import rewrite_categories
 
 from mmada.datasets.synthetic import generate_synthetic_panoptic
 
@@ -23,21 +23,13 @@ def write_stuff_first(src: str, dst: str) -> dict:
     old id of 'water'), categories are listed stuff first and each group in
     reverse order; segments follow. Returns the old -> new id mapping.
     """
-    with open(src) as f:
-        data = json.load(f)
-    cats = data['categories']
-    ids = [c['id'] for c in cats]
-    new_ids = ids[3:] + ids[:3]
-    mapping = dict(zip(ids, new_ids))
-    stuff = [c for c in cats if not c['isthing']][::-1]
-    things = [c for c in cats if c['isthing']][::-1]
-    data['categories'] = [dict(c, id=mapping[c['id']]) for c in stuff + things]
-    for ann in data['annotations']:
-        for seg in ann['segments_info']:
-            seg['category_id'] = mapping[seg['category_id']]
-    with open(dst, 'w') as f:
-        json.dump(data, f)
-    return mapping
+    def stuff_first(cats):
+        ids = [c['id'] for c in cats]
+        stuff = [c for c in cats if not c['isthing']][::-1]
+        things = [c for c in cats if c['isthing']][::-1]
+        return stuff + things, dict(zip(ids, ids[3:] + ids[:3]))
+
+    return rewrite_categories(src, dst, stuff_first)
 
 
 @pytest.fixture(scope='session')

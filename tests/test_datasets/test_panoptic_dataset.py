@@ -325,3 +325,102 @@ def test_png_errors(tmp_path):
         ds[1]
     with pytest.raises(FileNotFoundError, match=r'1 of 4 PNGs listed'):
         _build(root, rel)
+
+
+def _edited(tmp_path, fn):
+    """A 4-image dataset whose train JSON was edited by ``fn``: (root,
+    relative ann_file)."""
+    root = generate_synthetic_panoptic(
+        str(tmp_path / 'd'), num_train=4, num_val=1, num_proxy_val=1)
+    _edit_json(osp.join(root, 'annotations', 'panoptic_train.json'), fn)
+    return root, 'annotations/panoptic_train.json'
+
+
+def _orphan(d):
+    d['annotations'][1]['image_id'] = 77  # its image loses its labels
+
+
+def _dup_id(d):
+    d['images'][2]['id'] = d['images'][1]['id']
+
+
+def _dup_name(d):
+    d['images'][2]['file_name'] = d['images'][1]['file_name']
+
+
+def _two_anns(d):
+    d['annotations'][2]['image_id'] = d['annotations'][1]['image_id']
+
+
+def _empty(d):
+    d['images'], d['annotations'] = [], []
+
+
+@pytest.mark.parametrize('edit, match', [
+    (_orphan, r"panoptic_train\.json: annotation\(s\) for image_id\(s\) 77 "
+     'not in images'),
+    (_dup_id, r'panoptic_train\.json: duplicate image id\(s\) 2'),
+    (_dup_name, r"panoptic_train\.json: duplicate image file_name\(s\) "
+     r"'000000000002\.jpg'"),
+    (_two_anns, r'panoptic_train\.json: image_id\(s\) 2 have more than one '
+     'annotation'),
+    (_empty, r'panoptic_train\.json: no images \(an empty split\)'),
+], ids=['orphan', 'duplicate-id', 'duplicate-file', 'two-annotations',
+        'empty'])
+def test_inconsistent_json_is_refused(tmp_path, edit, match):
+    root, rel = _edited(tmp_path, edit)
+    with pytest.raises(ValueError, match=match):
+        _build(root, rel)
+    # the metric reads the same files through the same API
+    from mmada.evaluation import PanopticMetric
+    with pytest.raises(ValueError, match=match):
+        PanopticMetric(ann_file=osp.join(root, rel))
+
+
+def test_box_that_disagrees_with_the_png_is_taken_from_it(tmp_path):
+    """A thing's JSON box 5 px off its PNG segment: the PNG's box is used
+    (x1 y1 x2 y2 = min, min, max + 1, max + 1 of its pixels)."""
+    moved = {}
+
+    def shift_box(d):
+        seg = next(s for s in d['annotations'][0]['segments_info']
+                   if s['category_id'] in {
+                       c['id'] for c in d['categories'] if c['isthing']})
+        moved.update(id=seg['id'], bbox=list(seg['bbox']))
+        seg['bbox'] = [seg['bbox'][0] + 5] + seg['bbox'][1:]
+
+    root, rel = _edited(tmp_path, shift_box)
+    ds = _build(root, rel)
+    ids = _png_ids(osp.join(root, 'annotations', 'panoptic_train',
+                            '000000000001.png'))
+    ys, xs = np.nonzero(ids == moved['id'])
+    expected = [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]
+    x, y, w, h = moved['bbox']  # the generator's box agrees with its PNG
+    assert np.abs(np.array([x, y, x + w, y + h]) - expected).max() <= 1
+    k = [i['segment_id'] for i in ds.get_data_info(0)['instances']
+         ].index(moved['id'])
+    with pytest.warns(UserWarning, match='boxes are taken from the PNGs'):
+        boxes = ds[0]['data_samples'].gt_instances.bboxes.tensor
+    assert boxes[k].tolist() == pytest.approx(expected)
+
+
+def test_thing_without_pixels_is_refused(tmp_path):
+    def ghost(d):
+        segs = d['annotations'][0]['segments_info']
+        thing = next(s for s in segs if s['category_id'] in {
+            c['id'] for c in d['categories'] if c['isthing']})
+        segs.append(dict(thing, id=9999))  # in the JSON, not in the PNG
+
+    root, rel = _edited(tmp_path, ghost)
+    with pytest.raises(ValueError, match=r'000000000001\.png: segment 9999 '
+                       'of image 1 is in segments_info but has no pixel'):
+        _build(root, rel)[0]
+
+
+def test_image_and_png_of_other_sizes_are_refused(tmp_path):
+    root, rel = _edited(tmp_path, lambda d: None)
+    img = osp.join(root, 'train', '000000000001.jpg')
+    cv2.imwrite(img, cv2.imread(img)[:-4])
+    with pytest.raises(ValueError, match=r'000000000001\.png: PNG is '
+                       r'\d+x\d+ but the image is \d+x\d+'):
+        _build(root, rel)[0]

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from category_edits import rewrite_categories
 
 import mmada  # noqa: F401
 from mmada.datasets.synthetic import STUFF_CLASSES, THING_CLASSES
@@ -151,6 +152,59 @@ def test_classwise_and_format_only(synth_root, tmp_path):
         assert all(s['category_id'] in cats for s in a['segments_info'])
     assert sorted(s['category_id'] for a in pred['annotations']
                   for s in a['segments_info']) == sorted(gt_cats.values())
+
+
+def _interleaved(src, dst):
+    """``src`` with stuff and things interleaved and non-contiguous ids
+    (10, 17, 24, ... in the new listing order)."""
+
+    def interleave(cats):
+        things = [c for c in cats if c['isthing']]
+        stuff = [c for c in cats if not c['isthing']]
+        mixed = [c for pair in zip(stuff, things) for c in pair]
+        mixed += things[len(stuff):] + stuff[len(things):]
+        return mixed, {c['id']: 10 + 7 * k for k, c in enumerate(mixed)}
+
+    rewrite_categories(src, dst, interleave)
+    return dst
+
+
+@pytest.mark.parametrize('outfile', [False, True])
+def test_classwise_rows_are_named_right(synth_root, tmp_path, monkeypatch,
+                                        outfile):
+    """Perfect predictions except every segment of one class, left out
+    (void): that class's row, found by name, has PQ 0, every other class
+    present has PQ 100."""
+    ann = _interleaved(
+        _only(synth_root, tmp_path,
+              osp.join(synth_root, 'annotations', 'panoptic_train.json')),
+        str(tmp_path / 'interleaved.json'))
+    samples = _samples(synth_root)
+    present = {CLASSES[s['category']] for x in samples
+               for s in x['segments_info']}
+    left_out = next(c for c in STUFF_CLASSES if c in present)
+    label = CLASSES.index(left_out)
+    for x in samples:
+        pan = x['pred_panoptic_seg']['sem_seg']
+        pan[pan == label] = len(CLASSES)  # void
+    rows = {}
+    from mmdet.evaluation.metrics import coco_panoptic_metric
+    monkeypatch.setattr(coco_panoptic_metric, 'print_panoptic_table',
+                        lambda pq, classwise, logger=None: rows.update(
+                            classwise))
+    kwargs = dict(outfile_prefix=str(tmp_path / 'out')) if outfile else {}
+    metric = PanopticMetric(
+        ann_file=ann,
+        seg_prefix=osp.join(synth_root, 'annotations', 'panoptic_train'),
+        classwise=True,
+        nproc=1,
+        **kwargs)
+    res = _evaluate(metric, samples)
+    assert res['coco_panoptic/PQ'] < 100
+    assert set(rows) == set(CLASSES)
+    assert rows[left_out]['pq'] == 0
+    for name in present - {left_out}:
+        assert rows[name]['pq'] == pytest.approx(1.0), name
 
 
 def test_errors(synth_root, tmp_path):

@@ -70,7 +70,8 @@ def test_controller_file_for_other_losses_is_refused(tmp_path):
     torch.save(ctrl.state_dict(), path)
     hook = AdaSegmentHook(controller=path)
     with pytest.raises(ValueError, match=r"made for the losses \['loss_a', "
-                       r"'loss_c'\], got \['loss_a', 'loss_b'\]"):
+                       r"'loss_c'\], this model weights \['loss_a', "
+                       r"'loss_b'\]"):
         hook.before_run(_hook_runner(tmp_path))
     torch.save({'state_dict': {}}, path)
     with pytest.raises(ValueError, match='not a controller file'):

@@ -44,13 +44,20 @@ def moved_controller(explored, path):
     return path
 
 
-@pytest.mark.parametrize(
-    'mode', ['comb-dy', 'single-dy', 'pred', 'final', 'untrained'])
-def test_transfer_follows_eq7(explored, tmp_path, mode):
+# fnmatch patterns resolve at the first iteration, in another order than
+# the controller's (sorted per pattern: loss_bbox before loss_cls)
+PATTERNS = 'loss_weighting.losses=[s?.loss_*,loss_seg]'
+
+
+@pytest.mark.parametrize('mode, options', [
+    ('comb-dy', []), ('single-dy', []), ('pred', []), ('final', []),
+    ('untrained', []), ('comb-dy', [PATTERNS])
+], ids=['comb-dy', 'single-dy', 'pred', 'final', 'untrained', 'patterns'])
+def test_transfer_follows_eq7(explored, tmp_path, mode, options):
     controller = moved_controller(explored, str(tmp_path / 'controller.pth'))
     out = tool('train.py', TRANSFER, '--work-dir', str(tmp_path),
                '--cfg-options', f'custom_hooks.1.controller={controller}',
-               f'custom_hooks.1.mode={mode}', *OPTIONS).stdout
+               f'custom_hooks.1.mode={mode}', *OPTIONS, *options).stdout
     lines = logged(out)
     assert sorted(lines) == [2, 3]  # epoch 1 is the pseudo epoch (weights 1)
     losses = {i - 1: lines[i][0] for i in lines}  # l^e, e = 1, 2
@@ -68,6 +75,10 @@ def test_transfer_follows_eq7(explored, tmp_path, mode):
         assert all(w == 1.0 for e in (2, 3) for w in lam[e].values())
     else:
         assert any(abs(w - 1) > 1e-3 for w in lam[2].values())
+    if options:  # the run's own order differs: weights matched by name
+        assert list(lam[2]) != names and sorted(lam[2]) == sorted(names)
     ckpt = load_checkpoint_file(str(tmp_path / 'epoch_3.pth'))
-    assert ckpt['loss_weights']['epoch'] == 3
-    assert ckpt['loss_weights']['l_ref'] == pytest.approx(l_ref, rel=1e-4)
+    state = ckpt['loss_weights']
+    assert state['epoch'] == 3
+    assert dict(zip(state['names'], state['l_ref'])) == pytest.approx(
+        dict(zip(names, l_ref)), rel=1e-4)

@@ -2,6 +2,7 @@
 from typing import Optional
 
 import numpy as np
+import torch
 from mmdet.registry import HOOKS
 
 from mmada.controller import PolicyEnsemble
@@ -59,8 +60,21 @@ class AdaSegmentHook(LossWeightHook):
             raise ValueError(f'{self.controller_file}: not a controller file '
                              '(no "snapshots"); expected the controller.pth '
                              'an exploration writes')
+        self.controller_names = list(state['loss_names'])
         self.ensemble = PolicyEnsemble.from_state_dict(
-            state, self.mode, self.gamma, loss_names=self.names)
+            state, self.mode, self.gamma)
+        if self.weighting.names is not None:  # patterns: at the 1st interval
+            self._controller_order()
+
+    def _controller_order(self) -> np.ndarray:
+        """Index of each of the controller's losses among this run's
+        (``self.names``; patterns may resolve to another order)."""
+        if sorted(self.names) != sorted(self.controller_names):
+            raise ValueError(
+                f'{self.controller_file}: the controller state was made for '
+                f'the losses {self.controller_names}, this model weights '
+                f'{self.names}')
+        return np.array([self.names.index(n) for n in self.controller_names])
 
     def before_train(self, runner) -> None:
         if self.interval is None:
@@ -83,8 +97,10 @@ class AdaSegmentHook(LossWeightHook):
             self.l_ref = losses
         if self.epoch > self.num_epochs:
             return
-        lam = self.ensemble.weights(losses, self.l_ref, self.epoch,
-                                    self.num_epochs)
+        order = self._controller_order()
+        lam = torch.empty(len(order), dtype=torch.float64)
+        lam[torch.as_tensor(order)] = self.ensemble.weights(
+            losses[order], self.l_ref[order], self.epoch, self.num_epochs)
         if (lam < 0).any():  # only with the literal (linear) policy output
             runner.logger.warning(
                 f'Ada-Segment: negative weights {lam.tolist()} clamped to 0 '

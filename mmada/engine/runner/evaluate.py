@@ -1,13 +1,28 @@
 """Evaluate one member with mmdet's metric on the proxy validation split,
 within the member's process group (not the whole world: other ranks are
 evaluating other members at the same time)."""
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.evaluator import Evaluator
 
 from mmada.utils.faults import fault_point
+
+
+def merge_shards(parts: List[list], size: int) -> list:
+    """Per-sample results of the group's shards in dataset order, each
+    sample once.
+
+    ``DefaultSampler`` (and ``GroupSampler``) give rank r the samples r,
+    r + w, r + 2w, ... of the (padded) index list, padding it to a multiple
+    of w with its first indices when ``round_up``: interleaving the parts
+    restores the list, and its first ``size`` entries are the dataset, as
+    ``mmengine.dist.collect_results`` does for the world.
+    """
+    merged = [part[i] for i in range(max(map(len, parts), default=0))
+              for part in parts if i < len(part)]
+    return merged[:size]
 
 
 @torch.no_grad()
@@ -20,8 +35,10 @@ def evaluate_member(model: torch.nn.Module,
 
     Each process of the group evaluates its shard; the metric's per-image
     results (for CocoPanopticMetric: PQ statistics) are gathered within the
-    group, and every process of the group computes the same metrics with the
-    metric's own ``compute_metrics`` (mmdet's PQ, not one of ours).
+    group and cut back to the dataset's size (the sampler pads the last
+    shards: see :func:`merge_shards`), and every process of the group
+    computes the same metrics with the metric's own ``compute_metrics``
+    (mmdet's PQ, not one of ours).
 
     Returns:
         dict: Metric name (with the metric's prefix) -> value.
@@ -38,7 +55,7 @@ def evaluate_member(model: torch.nn.Module,
         if group_size > 1:
             gathered = [None] * group_size
             torch_dist.all_gather_object(gathered, results, group=group)
-            results = [r for part in gathered for r in part]
+            results = merge_shards(gathered, len(dataloader.dataset))
         values = metric.compute_metrics(results)
         metric.results.clear()
         prefix = f'{metric.prefix}/' if metric.prefix else ''
