@@ -158,6 +158,17 @@ class HeadGradScaling:
     works with any optimizer wrapper, AMP and DDP (the hook runs before DDP's
     all-reduce).
 
+    Momentum: SGD's momentum buffer accumulates the scaled gradients, so
+    after a change of lambda it would still carry the previous factor for a
+    while (a switch of lambda from 2 to 0.5 then differs from lr / lambda).
+    With :meth:`attach_optimizer`, the factor a parameter's buffer was built
+    with is kept in the optimizer's state (``head_grad_scale``, saved and
+    restored with it: resume and an exploration's member restore keep it
+    right) and the buffer is rescaled by new / old factor at the first
+    backward with the new lambda: SGD with momentum then follows lr /
+    lambda_i and weight decay lambda_i * wd exactly across lambda changes
+    (tested against per-group lr and weight decay).
+
     Choices: lambda is clamped to ``min_lambda`` before inverting (lambda near
     0 would make 1/lambda explode; default 0.1, i.e. at most a 10x gradient);
     a parameter trained by several weighted losses (Shared2FCBBoxHead's
@@ -201,10 +212,18 @@ class HeadGradScaling:
                 raise KeyError(f'loss_weighting.heads[{loss!r}]: no '
                                f'parameter of the model under {prefixes}')
         self.scales: Dict[str, float] = {n: 1.0 for n in self.groups}
+        self.params = {n: names[n] for n in self.groups}
+        self.optimizer = None
         self._handles = [
             names[n].register_hook(functools.partial(self._scale, n))
             for n in self.groups if names[n].requires_grad
         ]
+
+    def attach_optimizer(self, optimizer) -> None:
+        """Keep SGD's momentum buffers in step with the factors (see
+        above); other optimizers (None included) are left alone."""
+        self.optimizer = optimizer if isinstance(
+            optimizer, torch.optim.SGD) else None
 
     def set_weights(self, weights: Optional[Sequence[float]]) -> None:
         """Update the gradient factors from lambda (None: all 1)."""
@@ -217,7 +236,20 @@ class HeadGradScaling:
 
     def _scale(self, pname: str, grad: Tensor) -> Optional[Tensor]:
         scale = self.scales[pname]
+        if self.optimizer is not None:
+            self._rescale_momentum(self.optimizer.state[self.params[pname]],
+                                   scale)
         return None if scale == 1.0 else grad * scale
+
+    @staticmethod
+    @torch.no_grad()
+    def _rescale_momentum(state: dict, scale: float) -> None:
+        """Bring a parameter's momentum buffer to the factor ``scale``."""
+        built_with = state.get('head_grad_scale', 1.0)
+        buffer = state.get('momentum_buffer')
+        if buffer is not None and built_with != scale:
+            buffer.mul_(scale / built_with)
+        state['head_grad_scale'] = scale
 
     def remove(self) -> None:
         """Remove the gradient hooks."""

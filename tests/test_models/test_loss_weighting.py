@@ -137,3 +137,72 @@ def test_head_scale_factors_by_hand():
         HeadGradScaling(model, {'loss_seg': ['semantic_hed']}, NAMES)
     with pytest.raises(KeyError, match='not weighted losses'):
         HeadGradScaling(model, {'loss_x': ['semantic_head']}, NAMES)
+
+
+class _TwoPart(torch.nn.Module):
+    """A backbone and a head, float64."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.backbone = torch.nn.Linear(3, 4).double()
+        self.head = torch.nn.Linear(4, 2).double()
+
+    def loss(self, x):
+        return self.head(torch.tanh(self.backbone(x))).pow(2).mean()
+
+
+def _train(schedule, per_group, attach=True, wd=1e-2):
+    """SGD (momentum 0.9, weight decay ``wd``) on loss = lambda * L over
+    ``schedule`` (lambda per step): the head's 1/lambda either through
+    HeadGradScaling or as the reference, a param group with lr / lambda and
+    weight decay lambda * wd (reset at every change of lambda)."""
+    model, lr = _TwoPart(), 0.1
+    x = torch.randn(8, 3, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(1))
+    groups = [dict(params=model.backbone.parameters()),
+              dict(params=model.head.parameters())]
+    opt = torch.optim.SGD(groups, lr=lr, momentum=0.9, weight_decay=wd)
+    scaling = None
+    if not per_group:
+        scaling = HeadGradScaling(model, {'loss_a': ['head']}, ['loss_a'],
+                                  min_lambda=1e-3)
+        if attach:
+            scaling.attach_optimizer(opt)
+    for lam in schedule:
+        if per_group:
+            opt.param_groups[1].update(lr=lr / lam, weight_decay=wd * lam)
+        else:
+            scaling.set_weights([lam])
+        opt.zero_grad()
+        (lam * model.loss(x)).backward()
+        opt.step()
+    return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+@pytest.mark.parametrize('wd', [0.0, 1e-2])
+def test_head_lr_is_exactly_lr_over_lambda_across_a_switch(wd):
+    """lambda 2 for 5 steps, then 0.5: the momentum built with factor 1/2
+    is brought to factor 2 at the switch, so the head follows lr / lambda
+    (and weight decay lambda * wd) exactly."""
+    schedule = [2.0] * 5 + [0.5] * 5
+    reference = _train(schedule, per_group=True, wd=wd)
+    assert torch.allclose(_train(schedule, per_group=False, wd=wd),
+                          reference, rtol=0, atol=1e-12)
+    # without the momentum rescaling the head drifts from lr / lambda
+    stale = _train(schedule, per_group=False, attach=False, wd=wd)
+    assert (stale - reference).abs().max() > 1e-3
+    # constant lambda: the two were already equal
+    assert torch.allclose(_train([2.0] * 6, per_group=False, attach=False,
+                                 wd=wd),
+                          _train([2.0] * 6, per_group=True, wd=wd),
+                          rtol=0, atol=1e-12)
+
+
+def test_momentum_rescaling_leaves_other_optimizers_alone():
+    model = _TwoPart()
+    scaling = HeadGradScaling(model, {'loss_a': ['head']}, ['loss_a'])
+    scaling.attach_optimizer(torch.optim.Adam(model.parameters()))
+    assert scaling.optimizer is None  # Adam's state is never touched
+    scaling.attach_optimizer(torch.optim.SGD(model.parameters(), lr=0.1))
+    assert scaling.optimizer is not None

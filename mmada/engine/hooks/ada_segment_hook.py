@@ -77,6 +77,7 @@ class AdaSegmentHook(LossWeightHook):
         return np.array([self.names.index(n) for n in self.controller_names])
 
     def before_train(self, runner) -> None:
+        super().before_train(runner)
         if self.interval is None:
             self.interval = len(runner.train_dataloader)
         self.num_epochs = runner.max_iters // self.interval - 1

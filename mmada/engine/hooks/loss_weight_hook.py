@@ -67,6 +67,7 @@ class LossWeightHook(Hook):
         self.data_parallel = True
         self._sum: Optional[torch.Tensor] = None
         self._count = 0
+        self.optimizer = None
 
     # -- set-up ------------------------------------------------------------
     def before_run(self, runner) -> None:
@@ -107,12 +108,20 @@ class LossWeightHook(Hook):
             self.weighting.names = list(names)
             self._setup_heads()
 
+    def before_train(self, runner) -> None:
+        # the optimizer exists now: head factors keep its momentum in step
+        self.optimizer = getattr(getattr(runner, 'optim_wrapper', None),
+                                 'optimizer', None)
+        if self.head_scaling is not None:
+            self.head_scaling.attach_optimizer(self.optimizer)
+
     def _setup_heads(self) -> None:
         if self.head_lr_scaling and self.heads and self.head_scaling is None:
             self.head_scaling = HeadGradScaling(self.model, self.heads,
                                                 self.weighting.names,
                                                 self.min_lambda)
             self.head_scaling.set_weights(self.weighting.weights)
+            self.head_scaling.attach_optimizer(self.optimizer)
 
     def _as_list(self, weights: Weights) -> Optional[List[float]]:
         if weights is None or not isinstance(weights, dict):
