@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 import torch
 from e2e import EXPLORE, EXPLORE_SMALL, ROOT, run, tool
@@ -157,3 +158,62 @@ def test_members_data_parallel_over_their_groups(tmp_path):
     assert all(len(e['members']) == 2 for e in log[1:])
     ctrl = load_checkpoint_file(os.path.join(str(tmp_path), 'controller.pth'))
     assert len(ctrl['snapshots']) == 2
+
+
+def _perturbed_config(tmp_path, rank):
+    """The small exploration with PerturbRankHook on ``rank``, and the exp
+    policy output, whose lambda depends on the state x = l / l^1 even
+    before it learns (the default's is 1 at every state, and at this size
+    the members' PQ ties, so nothing is learned): a rank with its own l^1
+    would propose its own lambda."""
+    config = tmp_path / 'perturbed.py'
+    config.write_text(
+        f"_base_ = '{os.path.join(ROOT, EXPLORE)}'\n"
+        "custom_imports = dict(imports=['mmada', 'perturb_rank'],\n"
+        '                      allow_failed_imports=False)\n'
+        "custom_hooks = [dict(type='LossWeightHook'),\n"
+        f"                dict(type='PerturbRankHook', rank={rank})]\n"
+        "explore = dict(controller=dict(output='exp', param_scale=1.0))\n")
+    return str(config)
+
+
+@pytest.mark.parametrize('procs, extra, port', [
+    (2, [], '29633'), (4, ['explore.interval=2'], '29655')
+], ids=['one member per rank', 'members data-parallel over groups'])
+def test_ranks_that_compute_differently_end_the_same(tmp_path, procs, extra,
+                                                     port):
+    """The last rank's pseudo epoch is perturbed (its l^1, M^0 and PQ
+    differ): every rank still ends with rank 0's controller and the same
+    best model, and every member trained with the weights that
+    controller.pth and explore_log.jsonl record."""
+    work_dir = str(tmp_path / 'run')
+    run(['bash', 'tools/dist_explore.sh',
+         _perturbed_config(tmp_path, procs - 1), str(procs), '--work-dir',
+         work_dir, '--cfg-options', *EXPLORE_SMALL, *extra],
+        env=dict(PORT=port,
+                 PYTHONPATH=os.path.join(ROOT, 'tests', 'test_engine')))
+    dumps = [
+        torch.load(os.path.join(work_dir, f'rank{r}.pth'), weights_only=False)
+        for r in range(procs)
+    ]
+    saved = load_checkpoint_file(os.path.join(work_dir, 'controller.pth'))
+    for dump in dumps:
+        ctrl = dump['controller']
+        assert len(ctrl['snapshots']) == len(saved['snapshots']) == 2
+        for mine, theirs in zip(ctrl['snapshots'], saved['snapshots']):
+            for key in mine:
+                assert torch.equal(mine[key], theirs[key]), key
+        for key, value in dump['model'].items():
+            assert torch.equal(value, dumps[0]['model'][key]), key
+    # members 0, 1 at checkpoints 1, 2: the weights the log (rank 0's
+    # samples) gives; rank r trains the members of its group
+    log = read_log(work_dir)
+    group = max(1, procs // 2)
+    for r, dump in enumerate(dumps):
+        trained = dump['trained'][1:]  # [0] is the pseudo epoch (all 1)
+        member = r // group
+        expected = [e['members'][member]['weights'] for e in log[1:]
+                    if e['members'][member]['losses'] is not None]
+        assert expected  # (a sample with a negative entry is not trained)
+        np.testing.assert_allclose(trained, expected, rtol=1e-12,
+                                   err_msg=f'rank {r}')

@@ -135,12 +135,12 @@ class ExploreRunner(Runner):
             state = self._pseudo_epoch()  # l^1, M^0 and its PQ
         restore_state(self, state['member'])
         for t in range(state['checkpoint'] + 1, self.num_checkpoints + 1):
-            lam, samples = self.strategy.propose(t, state)  # Eqs. 1-2
+            lam, samples = self._from_rank0(  # Eqs. 1-2
+                self.strategy.propose(t, state))
             results = self._train_population(t, samples, state['member'])
             v = np.array([r['v'] for r in results], dtype=np.float64)
             valid = np.array([r['ok'] for r in results])
-            rewards, update = self.strategy.learn(  # Eqs. 3-6, pi^t
-                t, state, samples, v, valid)
+            rewards, update = self._learn(t, state, samples, v, valid)
             fault_point('controller_update')
             best = int(np.argmax(np.where(valid, v, -np.inf))) \
                 if valid.any() else None
@@ -158,6 +158,28 @@ class ExploreRunner(Runner):
             fault_point('checkpoint_saved')
         self._finish(state)
         return self.model
+
+    # -- one source of truth ---------------------------------------------------
+    def _from_rank0(self, value: Any) -> Any:
+        """Rank 0's ``value`` on every process. Everything the controller
+        and the rewards depend on goes through here (or through the best
+        member's broadcast), so ranks whose arithmetic differs (GPUs are not
+        bit-deterministic) still hold the same values."""
+        if self.world_size == 1:
+            return value
+        payload = [value]
+        broadcast_object_list(payload, src=0)
+        return payload[0]
+
+    def _learn(self, t, state, samples, v, valid):
+        """Rewards and the Eq. 6 step (pi^t saved), decided by rank 0: its
+        controller, rewards and diagnostics are every rank's."""
+        rewards, update = self.strategy.learn(t, state, samples, v, valid)
+        rewards, update, controller = self._from_rank0(
+            (rewards, update, self.strategy.state_dict()))
+        if self.rank != 0:
+            self.strategy.load_state_dict(controller)
+        return rewards, update
 
     # -- steps ----------------------------------------------------------------------
     def _setup(self) -> None:
@@ -257,13 +279,16 @@ class ExploreRunner(Runner):
         losses = self._train_interval(0, None)
         if self.strategy is None:  # loss names were patterns
             self.strategy = self._build_strategy()
+        losses = self._from_rank0(losses)  # l^1: rank 0's on every rank
         problem = self._loss_problem(losses)
         if problem:  # no reference loss l^1: nothing to continue from
             raise ValueError(f'pseudo epoch: {problem}')
         v = self._evaluate()[self.settings['metric']]
-        state = dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
-                     lam_best=None, member=capture_state(self))
-        self.report.add_pseudo_epoch(losses, v)
+        # v_best^0 and M^0 too (train() restores M^0 into every model)
+        state = self._from_rank0(
+            dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
+                 lam_best=None, member=capture_state(self)))
+        self.report.add_pseudo_epoch(losses, state['v_best'])
         self._save_state(state)
         return state
 
