@@ -47,6 +47,18 @@ def test_fault_injection_resumes_identically(tmp_path):
     assert 'explore_state.pth' in leftovers
 
 
+def test_two_process_fault_injection_resumes_identically(tmp_path):
+    """2 processes (tools/dist_explore.sh): rank 1 killed after checkpoint
+    1 is saved, and both ranks killed after the first controller update;
+    each resumed 2-process run ends identical to the uninterrupted one."""
+    proc = run([sys.executable, 'tools/analysis/fault_injection.py',
+                '--procs', '2', '--work-dir', str(tmp_path), '--points',
+                'checkpoint_saved#1', 'controller_update'], check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert '| checkpoint_saved#1 | yes | 1/2 | yes |' in proc.stdout
+    assert '| controller_update | yes | 0/2 | yes |' in proc.stdout
+
+
 def test_negative_or_nan_losses_are_a_member_failure():
     fake = SimpleNamespace(loss_hook=SimpleNamespace(names=['a', 'b']))
     assert ExploreRunner._loss_problem(fake, np.array([0.5, 0.0])) is None

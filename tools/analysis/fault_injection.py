@@ -1,12 +1,15 @@
 """Kill a small CPU exploration at several points, resume it, and check that
 each resumed run ends identical to the uninterrupted one.
 
-    python tools/analysis/fault_injection.py [--points P[@k] ...]
-        [--work-dir work_dirs/fault_injection]
+    python tools/analysis/fault_injection.py [--points P[@k][#r] ...]
+        [--procs 1] [--work-dir work_dirs/fault_injection]
 
 A point is where the process kills itself with SIGKILL (no clean-up, as a
 power cut or the OOM killer would), the k-th time it gets there
-(``MMADA_FAULT``, see mmada/utils/faults.py):
+(``MMADA_FAULT``, see mmada/utils/faults.py); with ``--procs 2`` the
+exploration runs over 2 processes (``tools/dist_explore.sh``), a point with
+``#r`` kills only rank r (torchrun then stops the other one) and one without
+kills every rank there; the resumed run also uses 2 processes:
 
 - ``train_iter@k``: in the k-th training iteration (pseudo epoch included);
 - ``evaluate@k``: in the k-th evaluation batch;
@@ -38,22 +41,26 @@ SMALL = [
 ]
 POINTS = ('train_iter@6', 'evaluate@3', 'controller_update',
           'atomic_write@4', 'checkpoint_saved')
+# 2 processes (one member each): one rank killed, or both at one point
+POINTS_2 = ('train_iter@6#1', 'evaluate@3#1', 'controller_update#0',
+            'controller_update', 'checkpoint_saved#1', 'checkpoint_saved')
 
 
-def explore(work_dir, resume=False, fault=None):
-    env = dict(os.environ, OMP_NUM_THREADS='1')
+def explore(work_dir, resume=False, fault=None, procs=1):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT='29699')
     env.pop('MMADA_FAULT', None)
     if fault:
         env['MMADA_FAULT'] = fault
-    cmd = [sys.executable, 'tools/explore.py', EXPLORE, '--work-dir',
-           work_dir, '--cfg-options', *SMALL] + (['--resume']
-                                                 if resume else [])
+    launch = [sys.executable, 'tools/explore.py', EXPLORE] if procs == 1 \
+        else ['bash', 'tools/dist_explore.sh', EXPLORE, str(procs)]
+    cmd = launch + ['--work-dir', work_dir, '--cfg-options', *SMALL] + (
+        ['--resume'] if resume else [])
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     with open(osp.join(work_dir, 'resumed.log' if resume else 'run.log'),
               'a') as f:
         f.write(proc.stdout)
-    return proc.returncode
+    return proc.returncode, proc.stdout
 
 
 def checkpoints_done(work_dir):
@@ -83,26 +90,37 @@ def same_result(a, b):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--points', nargs='+', default=list(POINTS))
+    parser.add_argument('--points', nargs='+', default=None,
+                        help=f'default: {" ".join(POINTS)} (1 process), '
+                        f'{" ".join(POINTS_2)} (2)')
+    parser.add_argument('--procs', type=int, default=1, choices=[1, 2])
     parser.add_argument('--work-dir', default='work_dirs/fault_injection')
     args = parser.parse_args(argv)
-    os.makedirs(args.work_dir, exist_ok=True)
-    reference = osp.join(args.work_dir, 'uninterrupted')
+    points = args.points or list(POINTS if args.procs == 1 else POINTS_2)
+    root = args.work_dir if args.procs == 1 else osp.join(
+        args.work_dir, f'{args.procs}procs')
+    os.makedirs(root, exist_ok=True)
+    reference = osp.join(root, 'uninterrupted')
     if not osp.isfile(osp.join(reference, 'best_model.pth')):
         shutil.rmtree(reference, ignore_errors=True)
         os.makedirs(reference)
-        if explore(reference) != 0:
+        if explore(reference, procs=args.procs)[0] != 0:
             sys.exit(f'the uninterrupted run failed: {reference}/run.log')
     rows, ok = [], True
-    for point in args.points:
-        work_dir = osp.join(args.work_dir, point.replace('@', '_'))
+    for point in points:
+        work_dir = osp.join(
+            root, point.replace('@', '_').replace('#', '_rank'))
         shutil.rmtree(work_dir, ignore_errors=True)
         os.makedirs(work_dir)
-        kill_code = explore(work_dir, fault=point)
-        killed = kill_code == -9
+        kill_code, out = explore(work_dir, fault=point, procs=args.procs)
+        # one process: its own SIGKILL; torchrun: a worker's, which it
+        # reports before stopping the others
+        killed = kill_code == -9 if args.procs == 1 else (
+            kill_code != 0 and '(SIGKILL)' in out)
         saved = checkpoints_done(work_dir)
-        same = explore(work_dir, resume=True) == 0 and same_result(
-            reference, work_dir)
+        same = explore(work_dir, resume=True,
+                       procs=args.procs)[0] == 0 and same_result(
+                           reference, work_dir)
         ok &= killed and same
         rows.append((point, 'yes' if killed else f'no (exit {kill_code})',
                      f'{saved}/2', 'yes' if same else 'NO'))
