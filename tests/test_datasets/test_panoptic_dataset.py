@@ -424,3 +424,25 @@ def test_image_and_png_of_other_sizes_are_refused(tmp_path):
     with pytest.raises(ValueError, match=r'000000000001\.png: PNG is '
                        r'\d+x\d+ but the image is \d+x\d+'):
         _build(root, rel)[0]
+
+
+def test_area_that_disagrees_with_the_png_changes_nothing(tmp_path):
+    """Training takes masks, labels and boxes from the PNG and the JSON's
+    boxes; PQ recomputes areas from the PNGs: a wrong (positive) ``area``
+    is not used (only area <= 0 marks a segment ignored, mmdet's rule)."""
+    def wrong_area(d):
+        for s in d['annotations'][0]['segments_info']:
+            s['area'] = s['area'] * 3 + 7
+
+    good = _build(*_edited(tmp_path / 'a', lambda d: None))[0]
+    bad = _build(*_edited(tmp_path / 'b', wrong_area))[0]
+    for key in ('bboxes', 'labels', 'masks'):
+        a, b = (getattr(x['data_samples'].gt_instances, key)
+                for x in (good, bad))
+        a = a.tensor if hasattr(a, 'tensor') else a
+        b = b.tensor if hasattr(b, 'tensor') else b
+        a = a.masks if hasattr(a, 'masks') else a
+        b = b.masks if hasattr(b, 'masks') else b
+        assert np.array_equal(np.asarray(a), np.asarray(b)), key
+    assert (good['data_samples'].gt_sem_seg.sem_seg ==
+            bad['data_samples'].gt_sem_seg.sem_seg).all()
