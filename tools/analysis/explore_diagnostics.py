@@ -15,7 +15,9 @@ checkpoint t (the mean over the given explorations, e.g. seeds):
 - ``learn`` / ``state``: rms change of log lambda because the policy changed
   (pi^t vs pi^{t-1} at the same state) and because the state changed (same
   policy, next state);
-- ``PQ best`` and the spread of the members' PQ.
+- ``PQ best`` and the spread of the members' PQ, the number of members
+  that trained and were scored (``valid``: a sample with a negative weight
+  is not trained), and the range of lambda (``lam min``, ``lam max``).
 
 The last line sums the moves: the share of lambda's movement that learning
 made. Read it with the README section "Is the controller learning?".
@@ -53,6 +55,11 @@ def rows(logs):
             values = [v for v in values if v is not None]
             row[name] = float(np.mean(values)) if values else float('nan')
         row['PQ best'] = float(np.mean([e[i]['v_best'] for e in logs]))
+        row['valid'] = float(
+            np.mean([sum(m.get('ok', m['v'] is not None)
+                         for m in e[i]['members']) for e in logs]))
+        row['lam min'] = float(np.mean([min(e[i]['lam']) for e in logs]))
+        row['lam max'] = float(np.mean([max(e[i]['lam']) for e in logs]))
         row['PQ spread'] = float(
             np.mean([
                 np.std([m['v'] for m in e[i]['members']
@@ -63,7 +70,9 @@ def rows(logs):
 
 
 def markdown(table):
-    keys = ['t'] + [name for name, _ in COLUMNS] + ['PQ best', 'PQ spread']
+    keys = ['t'] + [name for name, _ in COLUMNS] + [
+        'PQ best', 'PQ spread', 'valid', 'lam min', 'lam max'
+    ]
     lines = ['| ' + ' | '.join(keys) + ' |', '|' + '---|' * len(keys)]
     for row in table:
         cells = [str(row['t'])] + [f'{row[k]:.3g}' for k in keys[1:]]
