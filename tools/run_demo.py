@@ -150,7 +150,8 @@ def main():
           '= exploration (wall time x processes) + transfer training.')
     print(f'Controller used: {describe_controller(controller)}')
     explore_dir = work_dir(EXPLORE)
-    print(f'Plots: {explore_dir}/lambda.png, {explore_dir}/pq.png; '
+    print(f'Plots: {explore_dir}/lambda.png, {explore_dir}/pq.png, '
+          f'{explore_dir}/learning.png; '
           f'per-checkpoint log: {explore_dir}/explore_log.jsonl; '
           f'controller: {controller}')
     print(f'Total time: {(time.time() - start) / 60:.1f} min')

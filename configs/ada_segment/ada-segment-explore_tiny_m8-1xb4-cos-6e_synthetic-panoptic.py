@@ -5,7 +5,8 @@
 # comparable with the Baseline, and its controller drives
 # ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py (set
 # custom_hooks.1.controller=work_dirs/<this config>/controller.pth).
-# About 4,800 member iterations: ~35 min over 2 processes (README).
+# 4,462 member iterations: 21-22 min over 2 processes on a 2-core CPU
+# (measured 2026-11-28, README).
 #   bash tools/dist_explore.sh <this config> 2
 _base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'
 
