@@ -77,12 +77,14 @@ def steps(jobs, threads=None):
 
 def describe_controller(path):
     """One line: which controller drove the Ada-Segment training."""
-    import torch
-    state = torch.load(path, map_location='cpu', weights_only=True)
+    from mmada.controller.policy import policy_kwargs
+    from mmada.utils import load_checkpoint_file
+    state = load_checkpoint_file(path, map_location='cpu')
     h = state['hparams']
+    policy = policy_kwargs(h)  # files of mmada 0.1 lack these keys
     return (f'{path}: pi^1..pi^{len(state["snapshots"])} of an exploration, '
-            f'output {h.get("output", "exp")}, param_scale '
-            f'{h.get("param_scale", 1.0)}, Adam lr {h["lr"]}, sigma '
+            f'output {policy["output"]}, param_scale '
+            f'{policy["param_scale"]}, Adam lr {h["lr"]}, sigma '
             f'{h["sigma"]}, seed {h["seed"]}')
 
 
@@ -108,8 +110,8 @@ def main():
     times = {}
     if not args.skip_explore:
         procs = 2 if (os.cpu_count() or 1) >= 2 else 1
-        cmd = ['bash', 'tools/dist_explore.sh', EXPLORE, '2'] if procs == 2 \
-            else ['tools/explore.py', EXPLORE]
+        cmd = ['tools/explore.py', EXPLORE] if procs == 1 else \
+            ['bash', 'tools/dist_explore.sh', EXPLORE, str(procs)]
         times['explore'], _ = step(
             f'exploration (m=4, T=3, {procs} process(es))', cmd,
             f'{logs}/explore.log')

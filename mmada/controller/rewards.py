@@ -36,6 +36,7 @@ import numpy as np
 INVALID_REWARD = -1.0
 _MIN_STD = 1e-12
 BASELINES = ('mean', 'none')
+DEFAULT_STD_FLOOR = 1e-3
 # the paper's Eqs. 3-5 read literally
 PAPER_REWARD = dict(baseline='none', std_floor=0.0)
 
@@ -85,7 +86,7 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
                         valid: Sequence[bool],
                         use_improvement: bool = True,
                         baseline: str = 'mean',
-                        std_floor: float = 1e-3) -> np.ndarray:
+                        std_floor: float = DEFAULT_STD_FLOOR) -> np.ndarray:
     """Eq. 5: ``r = (t / T) * (r_local + r_imp) - b``; invalid members get
     -1 (``b`` = 0 in the paper, see ``baseline``).
 

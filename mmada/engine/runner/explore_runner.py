@@ -165,10 +165,14 @@ class ExploreRunner(Runner):
         and the rewards depend on goes through here (or through the best
         member's broadcast), so ranks whose arithmetic differs (GPUs are not
         bit-deterministic) still hold the same values."""
+        return self._broadcast(value, src=0)
+
+    def _broadcast(self, value: Any, src: int) -> Any:
+        """Rank ``src``'s ``value`` on every process."""
         if self.world_size == 1:
             return value
         payload = [value]
-        broadcast_object_list(payload, src=0)
+        broadcast_object_list(payload, src=src)
         return payload[0]
 
     def _learn(self, t, state, samples, v, valid):
@@ -406,15 +410,11 @@ class ExploreRunner(Runner):
 
     def _broadcast_best(self, best: int) -> Dict[str, Any]:
         """M_best^t from the process that trained it to every process."""
-        if self.world_size == 1:
-            return self._best_local[2]
         src = self.layout.leader_of(best)
-        payload = [None]
         if self.rank == src:
             assert self._best_local[1] == best
-            payload = [self._best_local[2]]
-        broadcast_object_list(payload, src=src)
-        return payload[0]
+        return self._broadcast(
+            self._best_local[2] if self.rank == src else None, src)
 
     # -- files ------------------------------------------------------------------
     @property

@@ -233,20 +233,21 @@ def plot_learning(checkpoints: List[Dict[str, Any]]):
     axes[0].set(xlabel='checkpoint t', ylabel='mean +- std over members',
                 title='Rewards: signal = spread, offset = mean')
     axes[0].legend(fontsize=8)
-    axes[1].plot(ts, series('grad_cosine_centred'), marker='o',
-                 label='cosine(Eq. 6 grad, centred grad)')
-    axes[1].plot(ts, series('offset_share'), marker='s',
-                 label='offset share |g - g_c| / |g|')
-    axes[1].set(xlabel='checkpoint t', ylim=(-1.05, 1.05),
-                title='Eq. 6 gradient: signal or offset?')
-    axes[1].legend(fontsize=8)
-    axes[2].plot(ts, series('policy_move'), marker='o',
-                 label='by learning (pi^t vs pi^{t-1}, same state)')
-    axes[2].plot(ts, series('state_move'), marker='s',
-                 label='by the state (same pi, next state)')
-    axes[2].set(xlabel='checkpoint t', ylabel='rms change of log lambda',
-                title='What moved lambda')
-    axes[2].legend(fontsize=8)
+    panels = (
+        (axes[1], dict(ylim=(-1.05, 1.05),
+                       title='Eq. 6 gradient: signal or offset?'),
+         (('grad_cosine_centred', 'cosine(Eq. 6 grad, centred grad)'),
+          ('offset_share', 'offset share |g - g_c| / |g|'))),
+        (axes[2], dict(ylabel='rms change of log lambda',
+                       title='What moved lambda'),
+         (('policy_move', 'by learning (pi^t vs pi^{t-1}, same state)'),
+          ('state_move', 'by the state (same pi, next state)'))),
+    )
+    for ax, labels, lines in panels:
+        for (key, label), marker in zip(lines, 'os'):
+            ax.plot(ts, series(key), marker=marker, label=label)
+        ax.set(xlabel='checkpoint t', **labels)
+        ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -5,18 +5,14 @@
 no controller). Both are pure logic: the runner trains and evaluates.
 """
 import os.path as osp
-import inspect
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from mmada.controller import WeightController, ada_segment_rewards
-from mmada.controller.rewards import reward_terms
+from mmada.controller.rewards import DEFAULT_STD_FLOOR, reward_terms
 from mmada.utils import atomic_torch_save
-
-_DEFAULT_FLOOR = inspect.signature(ada_segment_rewards).parameters[
-    'std_floor'].default
 
 
 class AdaSegmentStrategy:
@@ -69,7 +65,7 @@ class AdaSegmentStrategy:
                                       samples, rewards, valid)
         self.controller.snapshot()
         if valid.any():
-            floor = self.reward_cfg.get('std_floor', _DEFAULT_FLOOR)
+            floor = self.reward_cfg.get('std_floor', DEFAULT_STD_FLOOR)
             r_local, r_imp = reward_terms(v[valid], state['v_best'], floor)
             for name, values in (('local', r_local), ('imp', r_imp),
                                  ('total', rewards[valid])):
