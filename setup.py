@@ -21,7 +21,7 @@ setup(
     long_description=readme(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmada', 'mmada.*']),
-    python_requires='>=3.8',
+    python_requires='>=3.10',  # torchjd (requirements/runtime.txt)
     # torch and mmcv are installed by tools/install.sh (mmcv 2.1.0 is built
     # from source against the installed torch); see requirements/.
     install_requires=[],

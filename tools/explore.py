@@ -1,11 +1,13 @@
 """Ada-Segment's exploration: a population of m models and the weight
-controller (Algorithm 1), from a config with ``runner_type='ExploreRunner'``.
+controller (Algorithm 1), from a config with ``runner_type='ExploreRunner'``
+and ``train_cfg=dict(type='ExploreLoop', ...)``.
 
     python tools/explore.py CONFIG [--work-dir DIR] [--resume]
-        [--cfg-options explore.population=8 ...] [--launcher ...]
+        [--cfg-options train_cfg.population=8 ...] [--launcher ...]
 
 ``--resume`` continues from the last finished checkpoint
-(``work_dir/explore_state.pth``). The controller is saved to
+(``work_dir/explore_state.pth``); ``load_from`` gives the pseudo epoch's
+initial weights. The controller is saved to
 ``work_dir/controller.pth``: name it in a transfer config (AdaSegmentHook).
 """
 import argparse
@@ -31,13 +33,13 @@ def main():
     args = parse_args()
     cfg = load_config(args)
     if cfg.get('runner_type') != 'ExploreRunner':
-        raise ValueError(f'{args.config}: runner_type must be '
-                         "'ExploreRunner' for an exploration, got "
+        raise ValueError(f'{args.config}: an exploration needs runner_type='
+                         "'ExploreRunner' and train_cfg=dict(type="
+                         "'ExploreLoop', ...), got runner_type "
                          f"{cfg.get('runner_type')!r}")
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
-    cfg.load_from = None
     runner = build_runner(cfg)
     runner.train()
 

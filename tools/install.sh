@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One-command install of mmada: creates .venv at the repo root and installs
 # torch, mmcv 2.1.0 (built from source with its compiled ops), mmengine, mmdet,
-# panopticapi and mmada itself (editable).
+# panopticapi, torchjd and mmada itself (editable).
 #
 #   bash tools/install.sh
 #
@@ -69,5 +69,5 @@ fi
 # 4. the rest, then mmada itself.
 pip_install -r requirements.txt
 pip_install --no-build-isolation --no-deps -e .
-"$PY" -c 'import mmada, mmdet, mmcv.ops, panopticapi' >/dev/null
+"$PY" -c 'import mmada, mmdet, mmcv.ops, panopticapi, torchjd' >/dev/null
 say "done in $(( $(date +%s) - start )) s; run the tests with: .venv/bin/python -m pytest -q tests"

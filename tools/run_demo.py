@@ -1,20 +1,24 @@
 """The main job on the built-in dataset, start to finish (~10 min on a
 2-core CPU):
 
-1. the synthetic dataset is made if missing (data/synthetic_panoptic);
-2. Ada-Segment's exploration: 4 members, 3 checkpoints, over 2 processes
+1. Ada-Segment's exploration: 4 members, 3 checkpoints, over 2 processes
    when the machine has 2 cores (tools/dist_explore.sh; else
-   tools/explore.py);
-3. a fresh model trained 6 epochs with the saved controller (policy
+   tools/explore.py); its datasets make the synthetic data if missing
+   (data/synthetic_panoptic);
+2. a fresh model trained 6 epochs with the saved controller (policy
    ensemble, Eq. 7) (tools/train.py) and, at the same time (one core
-   each), 4. the equal-weights Baseline trained on the same 6 epochs;
-5. both tested on the held-out val split (tools/test.py), and a table in
-   the paper's format, with the controller that was used.
+   each), the equal-weights Baseline trained on the same 6 epochs;
+3. and 4. both tested on the held-out val split (tools/test.py), and a
+   table in the paper's format, with the controller that was used.
 
     python tools/run_demo.py
 
 Each step is the command a user would type; outputs go to
-``work_dirs/<config name>/``. The numbers are whatever they are: one seed on
+``work_dirs/<config name>/`` and the full logs to ``work_dirs/demo_logs/``.
+While a step runs, one updating line shows its progress (step k/N, the
+exploration's checkpoint t/T and member j/m, a training's epoch and
+iteration, an ETA); when stdout is not a terminal, a plain line per
+change instead. The numbers are whatever they are: one seed on
 a small synthetic dataset says little about the method (see the README for
 the multi-seed benchmark).
 """
@@ -22,8 +26,10 @@ import argparse
 import os
 import os.path as osp
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
 
 EXPLORE = ('configs/ada_segment/'
@@ -38,39 +44,230 @@ def work_dir(config):
     return osp.join('work_dirs', osp.splitext(osp.basename(config))[0])
 
 
-def step(title, args, log):
-    """Run one tool, streaming nothing but a one-line status; return
-    (seconds, output). The full output goes to ``log``."""
-    return steps([(title, args, log)])[0]
+class Progress:
+    """What one tool's log lines say about its progress.
+
+    Tolerant: a line it does not recognise changes nothing. It reads
+
+    - the exploration runner's lines (``mmada/engine/runner/report.py``):
+      ``[explore] m=M members, T=T checkpoints, ...`` (the plan),
+      ``[explore] pseudo epoch...``, ``[explore] checkpoint t/T, member
+      j/m: ... [, ETA h:mm:ss]``, ``[explore] evaluating on ...`` and
+      ``[explore] done: ...``;
+    - mmengine's training and evaluation lines: ``Epoch(train) [e][i/n]
+      ... eta: h:mm:ss`` and ``Epoch(val|test) [e][i/n]`` / ``[i/n]``.
+
+    Args:
+        title (str): What the tool does, e.g. ``'Baseline training'``.
+        max_epochs (int, optional): Epochs of a training (mmengine's lines
+            do not say). Defaults to None.
+    """
+
+    PLAN = re.compile(r'\bm\s*=\s*(\d+)\s+members?\W+T\s*=\s*(\d+)', re.I)
+    MEMBER = re.compile(
+        r'checkpoint\s+(\d+)\s*/\s*(\d+)\W+member\s+(\d+)\s*/\s*(\d+)', re.I)
+    ETA = re.compile(r'\beta\b:?\s*((?:\d+\s+days?,\s*)?\d+:\d\d:\d\d)', re.I)
+    TRAIN = re.compile(
+        r'Epoch\(train\)\s*\[(\d+)\]\s*\[\s*(\d+)\s*/\s*(\d+)\s*\]')
+    EVAL = re.compile(
+        r'Epoch\((?:val|test)\)\s*(?:\[\d+\]\s*)?\[\s*(\d+)\s*/\s*(\d+)\s*\]')
+
+    def __init__(self, title, max_epochs=None):
+        self.title = title
+        self.max_epochs = max_epochs
+        self.start = time.time()
+        self.phase = 'starting'
+        self.checkpoint = self.member = None  # (t, T), (j, m)
+        self.population = self.num_checkpoints = None
+        self.epoch = self.iteration = None  # e, (i, n)
+        self.evaluation = None  # (i, n)
+        self.eta = None  # (seconds, when it was logged)
+        self.exploring = False
+
+    def feed(self, line, now=None):
+        """Update from one log line. In an exploration (once a line says
+        ``[explore]``) mmengine's own counters and ETA, which count the
+        members' iterations, are ignored for the runner's."""
+        now = time.time() if now is None else now
+        explore = '[explore]' in line
+        self.exploring = self.exploring or explore
+        found = self.PLAN.search(line)
+        if found:
+            self.population, self.num_checkpoints = map(int, found.groups())
+        found = self.MEMBER.search(line)
+        if found:
+            t, big_t, j, m = map(int, found.groups())
+            self.checkpoint, self.member = (t, big_t), (j, m)
+            self.phase, self.evaluation = 'training', None
+        elif explore:
+            text = line.split('[explore]', 1)[1].strip().lower()
+            for start, phase in (('pseudo epoch:', 'pseudo epoch'),
+                                 ('evaluating', 'evaluating'),
+                                 ('done', 'done')):
+                if text.startswith(start):
+                    self.phase = phase
+        found = self.TRAIN.search(line)
+        if found and not self.exploring:
+            e, i, n = map(int, found.groups())
+            self.epoch, self.iteration = e, (i, n)
+            self.phase, self.evaluation = 'training', None
+        found = self.EVAL.search(line)
+        if found:
+            self.evaluation = tuple(map(int, found.groups()))
+            self.phase = 'evaluating'
+        found = self.ETA.search(line)
+        if found and (explore or not self.exploring):
+            self.eta = (_seconds(found.group(1)), now)
+
+    def eta_left(self, now=None):
+        """Seconds left by the last ETA the tool logged, counted down since;
+        else estimated from the checkpoints/members done so far."""
+        now = time.time() if now is None else now
+        if self.eta is not None:
+            return max(0.0, self.eta[0] - (now - self.eta[1]))
+        if self.checkpoint and self.member:
+            (t, big_t), (j, m) = self.checkpoint, self.member
+            done = (t - 1) * m + j - 1
+            if done:
+                return (now - self.start) / done * (big_t * m - done)
+        return None
+
+    def describe(self, now=None):
+        """One short line, e.g. ``exploration: checkpoint 2/3 member 3/4,
+        training, ETA 0:01:44`` or ``Baseline training: epoch 2/6 iter
+        40/100, training, ETA 0:03:49``."""
+        where = []
+        if self.checkpoint:
+            where.append(f'checkpoint {self.checkpoint[0]}/'
+                         f'{self.checkpoint[1]} member {self.member[0]}/'
+                         f'{self.member[1]}')
+        elif self.num_checkpoints:
+            where.append(f'm={self.population} T={self.num_checkpoints}')
+        if self.epoch is not None:
+            of = f'/{self.max_epochs}' if self.max_epochs else ''
+            where.append(f'epoch {self.epoch}{of} iter '
+                         f'{self.iteration[0]}/{self.iteration[1]}')
+        phase = self.phase
+        if self.evaluation and phase == 'evaluating':
+            phase += f' {self.evaluation[0]}/{self.evaluation[1]}'
+        eta = self.eta_left(now)
+        eta = '' if eta is None or phase == 'done' else f'ETA {_hms(eta)}'
+        return f'{self.title}: ' + ', '.join(
+            part for part in (' '.join(where), phase, eta) if part)
+
+    def milestone(self):
+        """The part of the state that is news off a terminal: the step's
+        phase, checkpoint, member and epoch (not iterations or ETAs)."""
+        return (self.phase, self.checkpoint, self.member, self.epoch)
 
 
-def steps(jobs, threads=None):
-    """Run tools side by side (``threads`` torch threads each); return
-    [(seconds, output)] in order. Outputs go to the jobs' logs."""
-    env = dict(os.environ)
+def _seconds(text):
+    """'1 day, 2:03:04' or '0:01:44' -> seconds."""
+    days = 0
+    if 'day' in text:
+        head, text = text.split(',', 1)
+        days = int(head.split()[0])
+    h, m, s = (int(v) for v in text.strip().split(':'))
+    return days * 86400 + h * 3600 + m * 60 + s
+
+
+def _hms(seconds):
+    seconds = int(round(seconds))
+    return f'{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}'
+
+
+class StatusLine:
+    """One updating line on a terminal (carriage return); on a pipe or a
+    file, a plain line when the status changes (at most every ``every``
+    seconds while only the counters move)."""
+
+    def __init__(self, stream=None, every=60.0):
+        self.stream = stream or sys.stdout
+        self.tty = self.stream.isatty()
+        self.every = every
+        self.width = 0
+        self.last = ('', 0.0)
+
+    def show(self, text, key=None):
+        """Show ``text``; ``key`` (default ``text``) decides, off a
+        terminal, whether it is news."""
+        now = time.time()
+        if self.tty:
+            cols = shutil.get_terminal_size((100, 20)).columns - 1
+            text = text[:cols]
+            self.stream.write('\r' + text.ljust(self.width))
+            self.width = len(text)
+        elif key != self.last[0] or now - self.last[1] >= self.every:
+            self.stream.write(text + '\n')
+            self.last = (key, now)
+        self.stream.flush()
+
+    def finish(self, text):
+        """A permanent line (the updating one is cleared first)."""
+        if self.tty and self.width:
+            self.stream.write('\r' + ' ' * self.width + '\r')
+            self.width = 0
+        self.stream.write(text + '\n')
+        self.stream.flush()
+
+
+def _pump(proc, log, progress):
+    """Copy a tool's output to its log, line by line, feeding ``progress``.
+    """
+    with open(log, 'w') as f:
+        for line in proc.stdout:
+            f.write(line)
+            f.flush()
+            progress.feed(line)
+
+
+def steps(number, jobs, threads=None, status=None):
+    """Run tools side by side (``threads`` torch threads each), showing
+    their progress on one line; return [(seconds, output)] in order.
+    Each job is ``(title, args, log, max_epochs)``; outputs go to the logs.
+    """
+    status = status or StatusLine()
+    env = dict(os.environ, PYTHONUNBUFFERED='1')
     if threads:
         env['OMP_NUM_THREADS'] = str(threads)
     running = []
-    for title, args, log in jobs:
-        print(f'[demo] {title} ...', flush=True)
+    for title, args, log, max_epochs in jobs:
+        status.finish(f'[demo {number}] {title} ... (log: {log})')
         cmd = args if args[0] == 'bash' else [sys.executable] + args
-        f = open(log, 'w')
-        running.append((title, log, f, time.time(),
-                        subprocess.Popen(cmd, stdout=f,
-                                         stderr=subprocess.STDOUT,
-                                         text=True, env=env)))
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True,
+                                env=env, bufsize=1)
+        progress = Progress(title, max_epochs)
+        pump = threading.Thread(target=_pump, args=(proc, log, progress),
+                                daemon=True)
+        pump.start()
+        running.append(dict(title=title, log=log, progress=progress,
+                            pump=pump, proc=proc, end=None))
+    start = time.time()
+    while any(job['end'] is None for job in running):
+        for job in running:
+            if job['end'] is None and job['proc'].poll() is not None:
+                job['end'] = time.time()
+        live = [job['progress'] for job in running if job['end'] is None]
+        if live:
+            text = ' | '.join(p.describe() for p in live)
+            status.show(f'[demo {number}] {text} '
+                        f'({_hms(time.time() - start)})',
+                        key=[p.milestone() for p in live])
+            time.sleep(1.0)
     results = []
-    for title, log, f, start, proc in running:
-        proc.wait()
-        seconds = time.time() - start
-        f.close()
-        with open(log) as f:
+    for job in running:
+        job['pump'].join()
+        with open(job['log']) as f:
             output = f.read()
-        if proc.returncode != 0:
+        seconds = job['end'] - job['progress'].start
+        if job['proc'].returncode != 0:
             tail = '\n'.join(output.splitlines()[-30:])
-            sys.exit(f'[demo] {title} failed ({log}):\n{tail}')
-        print(f'[demo] {title}: done in {seconds / 60:.1f} min (log: {log})',
-              flush=True)
+            status.finish(f'[demo {number}] {job["title"]} failed '
+                          f'({job["log"]}):')
+            sys.exit(tail)
+        status.finish(f'[demo {number}] {job["title"]}: done in '
+                      f'{seconds / 60:.1f} min (log: {job["log"]})')
         results.append((seconds, output))
     return results
 
@@ -108,13 +305,17 @@ def main():
     os.makedirs(logs, exist_ok=True)
     start = time.time()
     times = {}
+    status = StatusLine()
+    num_steps = 3 if args.skip_explore else 4
+    number = iter(f'{k}/{num_steps}' for k in range(1, num_steps + 1))
     if not args.skip_explore:
         procs = 2 if (os.cpu_count() or 1) >= 2 else 1
         cmd = ['tools/explore.py', EXPLORE] if procs == 1 else \
             ['bash', 'tools/dist_explore.sh', EXPLORE, str(procs)]
-        times['explore'], _ = step(
-            f'exploration (m=4, T=3, {procs} process(es))', cmd,
-            f'{logs}/explore.log')
+        [(times['explore'], _)] = steps(
+            next(number),
+            [(f'exploration ({procs} process(es))', cmd,
+              f'{logs}/explore.log', None)], status=status)
         times['explore'] *= procs  # core-time, as the trainings' below
     controller = osp.join(work_dir(EXPLORE), 'controller.pth')
     if not osp.isfile(controller):
@@ -122,18 +323,21 @@ def main():
                  '--skip-explore')
     # side by side, one core each; the cost column compares their times
     (times['transfer'], _), (times['baseline'], _) = steps(
-        [('Ada-Segment training (6 epochs)', ['tools/train.py', TRANSFER],
-          f'{logs}/ada-segment.log'),
-         ('Baseline training (6 epochs)', ['tools/train.py', BASELINE],
-          f'{logs}/baseline.log')],
-        threads=1 if (os.cpu_count() or 1) <= 2 else None)
+        next(number),
+        [('Ada-Segment training', ['tools/train.py', TRANSFER],
+          f'{logs}/ada-segment.log', 6),
+         ('Baseline training', ['tools/train.py', BASELINE],
+          f'{logs}/baseline.log', 6)],
+        threads=1 if (os.cpu_count() or 1) <= 2 else None, status=status)
     results = {}
     for name, config in (('Baseline', BASELINE), ('Ada-Segment', TRANSFER)):
-        _, out = step(f'testing {name} on the val split', [
-            'tools/test.py', config,
-            osp.join(work_dir(config), 'epoch_6.pth'), '--work-dir',
-            osp.join(work_dir(config), 'test')
-        ], f'{logs}/test_{name.lower()}.log')
+        [(_, out)] = steps(next(number), [
+            (f'testing {name} on the val split', [
+                'tools/test.py', config,
+                osp.join(work_dir(config), 'epoch_6.pth'), '--work-dir',
+                osp.join(work_dir(config), 'test')
+            ], f'{logs}/test_{name.lower()}.log', None)
+        ], status=status)
         results[name] = metrics(out)
 
     base = times['baseline']
@@ -152,7 +356,7 @@ def main():
           '= exploration (wall time x processes) + transfer training.')
     print(f'Controller used: {describe_controller(controller)}')
     explore_dir = work_dir(EXPLORE)
-    print(f'Plots: {explore_dir}/lambda.png, {explore_dir}/pq.png, '
+    print(f'Plots: {explore_dir}/loss_weights.png, {explore_dir}/pq.png, '
           f'{explore_dir}/learning.png; '
           f'per-checkpoint log: {explore_dir}/explore_log.jsonl; '
           f'controller: {controller}')

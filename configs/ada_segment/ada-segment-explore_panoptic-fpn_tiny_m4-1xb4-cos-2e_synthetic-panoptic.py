@@ -2,8 +2,12 @@
 # version: the exploration settings of the cascade's tiny exploration.
 #   python tools/explore.py <this config>
 _base_ = '../panoptic_fpn/panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'
-train_cfg = dict(max_epochs=2)
 runner_type = 'ExploreRunner'
-explore = dict(
-    population=4, checkpoints=3, interval=50)
+train_cfg = dict(
+    _delete_=True,
+    type='ExploreLoop',
+    max_epochs=2,
+    population=4,
+    checkpoints=3,
+    interval=50)
 custom_hooks = [dict(type='LossWeightHook')]

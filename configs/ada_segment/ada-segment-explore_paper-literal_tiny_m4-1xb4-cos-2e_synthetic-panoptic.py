@@ -5,6 +5,6 @@
 # negative within a few checkpoints and the controller stops learning.
 #   python tools/explore.py <this config>
 _base_ = './ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py'
-explore = dict(
+train_cfg = dict(
     controller=dict(output='linear', param_scale=1.0),  # PAPER_CONTROLLER
     reward_cfg=dict(baseline='none', std_floor=0.0))  # PAPER_REWARD

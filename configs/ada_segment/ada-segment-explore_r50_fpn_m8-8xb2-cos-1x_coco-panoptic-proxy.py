@@ -7,6 +7,7 @@
 #   tools/dist_explore.sh <this config> 8
 _base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic-proxy.py'
 runner_type = 'ExploreRunner'
-explore = dict(population=8)
+train_cfg = dict(
+    _delete_=True, type='ExploreLoop', max_epochs=12, population=8)
 custom_hooks = [dict(type='LossWeightHook')]
 optim_wrapper = dict(optimizer=dict(lr=0.02 / 8))

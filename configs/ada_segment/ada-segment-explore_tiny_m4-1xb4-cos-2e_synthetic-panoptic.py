@@ -7,9 +7,14 @@
 #   python tools/explore.py <this config>
 _base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py'
 
-train_cfg = dict(max_epochs=2)
 runner_type = 'ExploreRunner'
 # The controller and reward are the library's defaults (the paper's Adam lr
 # 5e-2 with param_scale 0.1, residual output, centred rewards: README).
-explore = dict(population=4, checkpoints=3, interval=50)
+train_cfg = dict(
+    _delete_=True,
+    type='ExploreLoop',
+    max_epochs=2,
+    population=4,
+    checkpoints=3,
+    interval=50)
 custom_hooks = [dict(type='LossWeightHook')]

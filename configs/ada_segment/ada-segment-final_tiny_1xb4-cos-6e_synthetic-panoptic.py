@@ -1,6 +1,9 @@
-# Table 2's 'final' transfer mode (see AdaSegmentHook) instead of comb-dy.
+# Table 2's 'final' transfer mode (see AdaSegmentWeighting) instead of comb-dy.
 _base_ = './ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py'
 custom_hooks = [
     dict(type='EpochSeedHook'),
-    dict(type='AdaSegmentHook', controller={{_base_.controller}}, mode='final'),
+    dict(type='LossWeightHook',
+         weighting=dict(type='AdaSegmentWeighting',
+                        controller={{_base_.controller}},
+                        mode='final')),
 ]

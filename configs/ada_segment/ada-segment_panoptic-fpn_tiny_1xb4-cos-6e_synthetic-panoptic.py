@@ -4,5 +4,8 @@ controller = ('work_dirs/ada-segment-explore_panoptic-fpn_tiny_m4-1xb4-cos-'
               '2e_synthetic-panoptic/controller.pth')
 custom_hooks = [
     dict(type='EpochSeedHook'),
-    dict(type='AdaSegmentHook', controller=controller, mode='comb-dy'),
+    dict(type='LossWeightHook',
+         weighting=dict(type='AdaSegmentWeighting',
+                        controller=controller,
+                        mode='comb-dy')),
 ]

@@ -5,5 +5,8 @@ controller = ('work_dirs/ada-segment-explore_r50_fpn_m8-8xb2-cos-1x_'
               'coco-panoptic-proxy/controller.pth')
 custom_hooks = [
     dict(type='EpochSeedHook'),
-    dict(type='AdaSegmentHook', controller=controller, mode='comb-dy'),
+    dict(type='LossWeightHook',
+         weighting=dict(type='AdaSegmentWeighting',
+                        controller=controller,
+                        mode='comb-dy')),
 ]

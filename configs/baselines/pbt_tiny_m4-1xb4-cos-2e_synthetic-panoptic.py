@@ -5,4 +5,4 @@
 # the best model, work_dirs/<this config>/best_model.pth.
 #   python tools/explore.py <this config>
 _base_ = '../ada_segment/ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py'
-explore = dict(strategy='pbt')
+train_cfg = dict(strategy='pbt')

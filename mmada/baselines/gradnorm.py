@@ -24,7 +24,8 @@ from mmengine.registry import OPTIMIZERS
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
-from mmada.models.loss_weighting import LossValue, LossWeighting, _reduce
+from mmada.models.loss_weighting import (LossValue, LossWeighting,
+                                         reduce_loss)
 
 
 @MODELS.register_module()
@@ -116,21 +117,25 @@ class GradNormWeighting(LossWeighting):
 
     # -- the weights ----------------------------------------------------------
     def _init_weights(self, n: int) -> None:
-        """Make w (from ``weights`` if set, else all 1) and its optimizer."""
-        init = self.weights if self.weights is not None else [1.0] * n
+        """Make w (from ``loss_weights`` if set, else all 1) and its
+        optimizer."""
+        init = self.loss_weights
+        if init is None:
+            init = [1.0] * n
         self.w = torch.tensor(init, dtype=torch.float64)
         self.optimizer = OPTIMIZERS.build(
             dict(self.optimizer_cfg, params=[self.w]))
-        self.weights = self.w.tolist()
+        self.loss_weights = self.w.tolist()
 
-    def set_weights(self, weights: Optional[Sequence[float]]) -> None:
+    def set_loss_weights(self,
+                         loss_weights: Optional[Sequence[float]]) -> None:
         """Set w (None: all 1); the optimizer state is kept."""
-        super().set_weights(weights)
+        super().set_loss_weights(loss_weights)
         if self.w is not None:
-            if weights is None:
-                weights = [1.0] * len(self.w)
-            self.w.copy_(torch.tensor(weights, dtype=torch.float64))
-            self.weights = self.w.tolist()
+            if loss_weights is None:
+                loss_weights = [1.0] * len(self.w)
+            self.w.copy_(torch.tensor(loss_weights, dtype=torch.float64))
+            self.loss_weights = self.w.tolist()
 
     # -- per iteration --------------------------------------------------------
     def __call__(self, losses: Dict[str, LossValue]) -> Dict[str, LossValue]:
@@ -141,7 +146,7 @@ class GradNormWeighting(LossWeighting):
             self._init_weights(len(self.names))
         weighted = super().__call__(losses)  # w(t), sets self.values
         if torch.is_grad_enabled() and any(
-                _reduce(losses[n]).requires_grad for n in self.names):
+                reduce_loss(losses[n]).requires_grad for n in self.names):
             norms = self.grad_norms(losses)
             stats = torch.cat([self.values.to(norms), norms])
             all_reduce(stats, op='mean')  # the same w on every rank
@@ -160,7 +165,7 @@ class GradNormWeighting(LossWeighting):
                                'by add_loss_weighting / LossWeightHook)')
         norms = []
         for name in self.names:
-            loss = _reduce(losses[name])
+            loss = reduce_loss(losses[name])
             sq = loss.new_zeros((), dtype=torch.float32).detach()
             if loss.requires_grad:
                 grads = torch.autograd.grad(
@@ -197,7 +202,7 @@ class GradNormWeighting(LossWeighting):
         with torch.no_grad():
             w.clamp_(min=self.min_weight)
             w.mul_(len(w) / w.sum())
-        self.weights = w.tolist()
+        self.loss_weights = w.tolist()
         self.stats = dict(
             grad_norms=grad_norms,
             mean_grad_norm=mean_norm,
@@ -226,7 +231,7 @@ class GradNormWeighting(LossWeighting):
         if self.names is not None and len(weights) != len(self.names):
             raise ValueError(f'GradNorm state of {len(weights)} weights for '
                              f'{len(self.names)} losses {self.names}')
-        self.weights = weights.tolist()
+        self.loss_weights = weights.tolist()
         self._init_weights(len(weights))
         if state.get('optimizer') is not None:
             self.optimizer.load_state_dict(state['optimizer'])

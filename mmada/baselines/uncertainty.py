@@ -19,7 +19,8 @@ from mmengine.registry import OPTIMIZERS
 from mmdet.registry import MODELS
 from torch import Tensor
 
-from mmada.models.loss_weighting import LossValue, LossWeighting, _reduce
+from mmada.models.loss_weighting import (LossValue, LossWeighting,
+                                         reduce_loss)
 
 
 @MODELS.register_module()
@@ -77,10 +78,10 @@ class UncertaintyWeighting(LossWeighting):
 
     # -- the weights ----------------------------------------------------------
     def _init_log_vars(self, n: int) -> None:
-        """Make s (from ``weights`` if set, else ``init``) and its
+        """Make s (from ``loss_weights`` if set, else ``init``) and its
         optimizer."""
-        if self.weights is not None:
-            self.log_vars = _log_vars(self.weights)
+        if self.loss_weights is not None:
+            self.log_vars = _log_vars(self.loss_weights)
         else:
             self.log_vars = torch.full((n, ), self.init, dtype=torch.float64)
         self.optimizer = OPTIMIZERS.build(
@@ -88,16 +89,17 @@ class UncertaintyWeighting(LossWeighting):
         self._sync_weights()
 
     def _sync_weights(self) -> None:
-        self.weights = (0.5 * torch.exp(-self.log_vars)).tolist()
+        self.loss_weights = (0.5 * torch.exp(-self.log_vars)).tolist()
 
-    def set_weights(self, weights: Optional[Sequence[float]]) -> None:
+    def set_loss_weights(self,
+                         loss_weights: Optional[Sequence[float]]) -> None:
         """Set lambda, i.e. s = -log(2 lambda) (None: lambda = 1/2 exp(-init)).
         """
-        if weights is None and self.log_vars is not None:
-            weights = [0.5 * math.exp(-self.init)] * len(self.log_vars)
-        super().set_weights(weights)
+        if loss_weights is None and self.log_vars is not None:
+            loss_weights = [0.5 * math.exp(-self.init)] * len(self.log_vars)
+        super().set_loss_weights(loss_weights)
         if self.log_vars is not None:
-            self.log_vars.copy_(_log_vars(self.weights))
+            self.log_vars.copy_(_log_vars(self.loss_weights))
 
     # -- per iteration --------------------------------------------------------
     def __call__(self, losses: Dict[str, LossValue]) -> Dict[str, LossValue]:
@@ -109,10 +111,10 @@ class UncertaintyWeighting(LossWeighting):
             self._init_log_vars(len(self.names))
         log_vars = self.log_vars.clone()  # s(t)
         weighted = dict(super().__call__(losses))
-        ref = _reduce(losses[self.names[0]])
+        ref = reduce_loss(losses[self.names[0]])
         weighted[self.reg_name] = (0.5 * log_vars.sum()).to(ref)
         if torch.is_grad_enabled() and any(
-                _reduce(losses[n]).requires_grad for n in self.names):
+                reduce_loss(losses[n]).requires_grad for n in self.names):
             values = self.values.clone()
             all_reduce(values, op='mean')  # the same s on every rank
             self.step(values.cpu().double())
@@ -146,7 +148,7 @@ class UncertaintyWeighting(LossWeighting):
             raise ValueError(f'uncertainty state of {len(log_vars)} '
                              f'log-variances for {len(self.names)} losses '
                              f'{self.names}')
-        self.weights = None
+        self.loss_weights = None
         self._init_log_vars(len(log_vars))
         self.log_vars.copy_(log_vars)
         if state.get('optimizer') is not None:

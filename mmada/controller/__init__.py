@@ -2,16 +2,18 @@
 
 See ``controller.py`` for the choices the paper leaves open.
 """
-from .controller import WeightController
+from .controller import (LOG_SAMPLING_CONTROLLER, PAPER_CONTROLLER,
+                         WeightController)
 from .ensemble import (MODES, PolicyEnsemble, ensemble_coefficients,
                        ensemble_weights)
 from .policy import PolicyNetwork, normalise_losses
-from .rewards import (INVALID_REWARD, ada_segment_rewards, improvement_reward,
-                      local_reward)
+from .rewards import (INVALID_REWARD, PAPER_REWARD, ada_segment_rewards,
+                      improvement_reward, local_reward)
 
 __all__ = [
     'WeightController', 'PolicyNetwork', 'normalise_losses',
     'ada_segment_rewards', 'local_reward', 'improvement_reward',
     'INVALID_REWARD', 'ensemble_weights', 'ensemble_coefficients',
-    'PolicyEnsemble', 'MODES'
+    'PolicyEnsemble', 'MODES', 'PAPER_CONTROLLER', 'PAPER_REWARD',
+    'LOG_SAMPLING_CONTROLLER'
 ]

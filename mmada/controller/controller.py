@@ -2,14 +2,14 @@
 
 The runner drives it at every checkpoint t = 1..T (Algorithm 1)::
 
-    lam = ctrl.weights(l_best, l_ref)                    # Eq. 1
+    lam = ctrl.loss_weights(l_best, l_ref)               # Eq. 1
     samples = ctrl.sample(lam, m, checkpoint=t)          # Eq. 2
     valid = ctrl.is_valid(samples)   # invalid members are not trained
     ...train the valid members, evaluate v...
     r = ada_segment_rewards(v, v_best_prev, t, T, valid)  # Eqs. 3-5
     ctrl.update(l_best, l_ref, samples, r)               # Eq. 6
     ctrl.snapshot()                                      # pi^t
-    ctrl.record_best_weights(samples[best])              # for mode 'final'
+    ctrl.record_best_loss_weights(samples[best])         # for mode 'final'
 
 Choices the paper leaves open:
 
@@ -35,10 +35,23 @@ Choices the paper leaves open:
 5. Eq. 2 draws ``N(lambda, sigma^2 I)`` from a generator seeded with
    ``seed * 1_000_003 + checkpoint``: every process gets the same samples.
    A sample with any negative entry is invalid (reward -1, not trained).
+   ``sampling='log'`` draws ``lambda * exp(sigma eps)`` instead (log
+   lam_hat ~ N(log lambda, sigma^2 I)): never invalid, and the same
+   relative spread at every lambda. With the paper's linear sampling the
+   spread of log lam_hat is ~sigma / lambda, so the policy mean that
+   maximises the expected reward is not lam*: on the known-optimum toy
+   (tools/analysis/controller_toy.py) it sits 0.13 rms above lam* in
+   log(lambda), which is where the default's distance stops falling.
 6. Eq. 6: one Adam step (L2 ``weight_decay`` of torch.optim.Adam) on
    ``-J``, ``J = mean_j r_j log s(lam_hat_j; pi(x) / x, sigma)``, x held
    constant, sigma fixed; invalid members' -1 rewards are included.
+   Options: Adam's ``betas`` (beta1 0.9 averages the gradients of about
+   all T = 12 checkpoints: lambda keeps moving in an old direction) and
+   an ``lr_schedule`` over the updates.
 7. ``snapshot()`` after the update at checkpoint t stores pi^t.
+
+``PAPER_CONTROLLER`` is the literal reading; ``LOG_SAMPLING_CONTROLLER``
+the candidate of issue 8 (log sampling, beta1 0.7), not the default.
 """
 import copy
 import math
@@ -51,9 +64,19 @@ from .policy import (ArrayLike, PolicyNetwork, as_vector, normalise_losses,
                      policy_kwargs)
 
 _HPARAMS = ('num_losses', 'hidden', 'sigma', 'lr', 'weight_decay', 'init_std',
-            'seed', 'min_loss', 'output', 'param_scale')
+            'seed', 'min_loss', 'output', 'param_scale', 'sampling',
+            'lr_schedule', 'betas')
+SAMPLINGS = ('linear', 'log')
+LR_SCHEDULES = ('constant', 'inv_sqrt', 'inv')
+# what controller files written before these options existed were made with
+LEGACY_CONTROLLER = dict(sampling='linear',
+                         lr_schedule='constant',
+                         betas=[0.9, 0.999])
 # the paper's controller read literally (with PAPER_REWARD of rewards.py)
 PAPER_CONTROLLER = dict(output='linear', param_scale=1.0)
+# the candidate of tools/analysis/controller_toy.py (issue 8): Eq. 2 in log
+# space and Adam with less momentum (not the library default: see README)
+LOG_SAMPLING_CONTROLLER = dict(sampling='log', betas=(0.7, 0.999))
 
 
 class WeightController:
@@ -73,6 +96,17 @@ class WeightController:
             PolicyNetwork). Defaults to 'residual'.
         param_scale (float): pi computes with param_scale x its parameters
             (see PolicyNetwork). Defaults to 0.1.
+        sampling (str): Eq. 2's distribution: ``'linear'``, ``lam_hat =
+            lam + sigma eps`` (the paper's ``N(lam, sigma^2 I)``), or
+            ``'log'``, ``lam_hat = lam * exp(sigma eps)`` (``log lam_hat ~
+            N(log lam, sigma^2 I)``: always > 0, never invalid; the same
+            relative spread at every lam; needs a positive output).
+            Defaults to 'linear'.
+        lr_schedule (str): Adam's lr at the k-th update (k = 1, 2, ...):
+            ``'constant'`` lr, ``'inv_sqrt'`` lr / sqrt(k), ``'inv'`` lr / k.
+            Defaults to 'constant'.
+        betas (Sequence[float]): Adam's (beta1, beta2); beta1 = 0 is Adam
+            without momentum. Defaults to (0.9, 0.999).
     """
 
     def __init__(self,
@@ -85,11 +119,27 @@ class WeightController:
                  seed: int = 0,
                  min_loss: float = 1e-8,
                  output: str = 'residual',
-                 param_scale: float = 0.1) -> None:
+                 param_scale: float = 0.1,
+                 sampling: str = 'linear',
+                 lr_schedule: str = 'constant',
+                 betas: Sequence[float] = (0.9, 0.999)) -> None:
         if not sigma > 0:
             raise ValueError(f'`sigma` must be > 0, got {sigma}')
         if not min_loss > 0:
             raise ValueError(f'`min_loss` must be > 0, got {min_loss}')
+        if sampling not in SAMPLINGS:
+            raise ValueError(f'`sampling` must be one of {SAMPLINGS}, got '
+                             f'{sampling!r}')
+        if sampling == 'log' and output == 'linear':
+            raise ValueError("`sampling='log'` needs a positive policy "
+                             "output ('residual' or 'exp'), got 'linear'")
+        if lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f'`lr_schedule` must be one of {LR_SCHEDULES}, '
+                             f'got {lr_schedule!r}')
+        betas = [float(b) for b in betas]
+        if len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+            raise ValueError(f'`betas` must be two numbers in [0, 1), got '
+                             f'{betas}')
         self.loss_names = [str(name) for name in loss_names]
         self.hparams = dict(num_losses=len(self.loss_names),
                             hidden=int(hidden),
@@ -100,21 +150,26 @@ class WeightController:
                             seed=int(seed),
                             min_loss=float(min_loss),
                             output=str(output),
-                            param_scale=float(param_scale))
+                            param_scale=float(param_scale),
+                            sampling=str(sampling),
+                            lr_schedule=str(lr_schedule),
+                            betas=betas)
         self.num_losses, self.sigma = len(self.loss_names), float(sigma)
         self.seed, self.min_loss = int(seed), float(min_loss)
+        self.sampling, self.lr, self.lr_schedule = sampling, lr, lr_schedule
         self.policy = PolicyNetwork(self.num_losses, hidden, init_std, seed,
                                     output, param_scale)
         self.optimizer = torch.optim.Adam(self.policy.parameters(),
                                           lr=lr,
+                                          betas=tuple(betas),
                                           weight_decay=weight_decay)
         self._snapshots: List[Dict[str, Tensor]] = []
-        self.best_weights: Optional[Tensor] = None
+        self.best_loss_weights: Optional[Tensor] = None
 
     @classmethod
     def from_state_dict(cls, state: Dict[str, Any]) -> 'WeightController':
         """Build a controller from :meth:`state_dict` (hparams included)."""
-        hparams = dict(state['hparams'], **policy_kwargs(state['hparams']))
+        hparams = _saved_hparams(state)
         hparams.pop('num_losses')
         controller = cls(state['loss_names'], **hparams)
         controller.load_state_dict(state)
@@ -126,13 +181,14 @@ class WeightController:
         return normalise_losses(losses, l_ref, self.min_loss)
 
     @torch.no_grad()
-    def weights(self, losses: ArrayLike, l_ref: ArrayLike) -> Tensor:
+    def loss_weights(self, losses: ArrayLike, l_ref: ArrayLike) -> Tensor:
         """Eq. 1: lambda^{t+1} from the loss l^t, shape (n, ), float64."""
-        return self.policy.weights(self.state(losses, l_ref))
+        return self.policy.loss_weights(self.state(losses, l_ref))
 
     def sample(self, lam: ArrayLike, num_samples: int,
                checkpoint: int) -> Tensor:
-        """Eq. 2: m candidates ~ N(lam, sigma^2 I), shape (m, n), float64.
+        """Eq. 2: m candidates ~ N(lam, sigma^2 I), shape (m, n), float64
+        (``sampling='log'``: ``lam * exp(sigma eps)``, eps ~ N(0, I)).
 
         Drawn from a private generator seeded with
         ``seed * 1_000_003 + checkpoint``: the samples depend only on
@@ -155,6 +211,8 @@ class WeightController:
         noise = torch.randn((num_samples, self.num_losses),
                             generator=gen,
                             dtype=torch.float64)
+        if self.sampling == 'log':
+            return lam * torch.exp(self.sigma * noise)
         return lam + self.sigma * noise
 
     @staticmethod
@@ -169,6 +227,10 @@ class WeightController:
                     samples: Tensor) -> Tensor:
         """log s(lam_hat_j; pi(x) / x, sigma) per sample, differentiable.
 
+        ``sampling='log'``: the log-normal density, ``z = (log lam_hat -
+        log mu) / sigma`` and the Jacobian ``-log lam_hat`` (constant in
+        theta: the gradient is that of the Gaussian of log lam_hat).
+
         Args:
             losses (Tensor | Sequence[float]): l^t (held constant).
             l_ref (Tensor | Sequence[float]): The reference loss l^1.
@@ -177,10 +239,14 @@ class WeightController:
         Returns:
             Tensor: Shape (m, ), summed over the n independent losses.
         """
-        mu = self.policy.weights(self.state(losses, l_ref))
+        mu = self.policy.loss_weights(self.state(losses, l_ref))
         samples = torch.as_tensor(samples, dtype=torch.float64)
-        z = (samples - mu) / self.sigma
         log_norm = math.log(self.sigma) + 0.5 * math.log(2 * math.pi)
+        if self.sampling == 'log':
+            log_samples = samples.log()
+            z = (log_samples - mu.log()) / self.sigma
+            return (-0.5 * z.pow(2) - log_norm - log_samples).sum(dim=-1)
+        z = (samples - mu) / self.sigma
         return (-0.5 * z.pow(2) - log_norm).sum(dim=-1)
 
     def update(self,
@@ -222,17 +288,33 @@ class WeightController:
         if valid.any():
             centred[valid] -= rewards[valid].mean()
         grads_c = torch.autograd.grad(-(centred * log_s).mean(), params)
-        lam_before = self.weights(losses, l_ref)
+        lam_before = self.loss_weights(losses, l_ref)
         self.optimizer.zero_grad()
         for p, g in zip(params, grads):
             p.grad = g.clone()
+        for group in self.optimizer.param_groups:
+            group['lr'] = self.scheduled_lr(self.num_updates + 1)
         self.optimizer.step()
-        lam_after = self.weights(losses, l_ref)
+        lam_after = self.loss_weights(losses, l_ref)
         g, g_c = _flat(grads), _flat(grads_c)
         return dict(objective=float(objective.detach()),
                     grad_norm=float(g.norm()),
                     mean_reward=float(rewards.mean()),
                     **learning_diagnostics(g, g_c, lam_before, lam_after))
+
+    @property
+    def num_updates(self) -> int:
+        """How many Eq. 6 steps were taken (Adam's step count)."""
+        state = self.optimizer.state.get(next(self.policy.parameters()), {})
+        return int(state.get('step', 0))
+
+    def scheduled_lr(self, k: int) -> float:
+        """Adam's lr at the k-th update (``lr_schedule``), k >= 1."""
+        if self.lr_schedule == 'inv_sqrt':
+            return self.lr / math.sqrt(k)
+        if self.lr_schedule == 'inv':
+            return self.lr / k
+        return self.lr
 
     def snapshot(self) -> int:
         """Store a copy of pi as pi^t; returns t (1-based)."""
@@ -244,18 +326,21 @@ class WeightController:
         """The snapshots [pi^1, ..., pi^t] (state dicts of pi)."""
         return self._snapshots
 
-    def record_best_weights(self, weights: ArrayLike) -> None:
-        """Store the weights the best member trained with (for 'final')."""
-        self.best_weights = as_vector(weights, 'weights', self.num_losses)
+    def record_best_loss_weights(self, loss_weights: ArrayLike) -> None:
+        """Store the loss weights the best member trained with (for
+        'final')."""
+        self.best_loss_weights = as_vector(loss_weights, 'loss_weights',
+                                           self.num_losses)
 
     def state_dict(self) -> Dict[str, Any]:
         """Everything needed to resume exactly.
 
         Keys: ``loss_names``, ``hparams`` (num_losses, hidden, sigma, lr,
-        weight_decay, init_std, seed, min_loss), ``policy``, ``optimizer``
-        (Adam's state), ``snapshots`` (pi^1..pi^t) and, once recorded,
-        ``best_weights``. Only tensors, containers and scalars (Adam's own
-        state adds a tuple and None): loadable with
+        weight_decay, init_std, seed, min_loss, output, param_scale,
+        sampling, lr_schedule, betas), ``policy``, ``optimizer`` (Adam's
+        state), ``snapshots`` (pi^1..pi^t) and, once recorded,
+        ``best_loss_weights``. Only tensors, containers and scalars (Adam's
+        own state adds a tuple and None): loadable with
         ``torch.load(weights_only=True)``.
         """
         state = dict(loss_names=list(self.loss_names),
@@ -263,8 +348,8 @@ class WeightController:
                      policy=copy.deepcopy(self.policy.state_dict()),
                      optimizer=copy.deepcopy(self.optimizer.state_dict()),
                      snapshots=copy.deepcopy(self._snapshots))
-        if self.best_weights is not None:
-            state['best_weights'] = self.best_weights.clone()
+        if self.best_loss_weights is not None:
+            state['best_loss_weights'] = self.best_loss_weights.clone()
         return state
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
@@ -279,7 +364,7 @@ class WeightController:
                 'The controller state was made for the losses '
                 f'{list(state["loss_names"])}, this controller has '
                 f'{self.loss_names}')
-        saved = dict(state['hparams'], **policy_kwargs(state['hparams']))
+        saved = _saved_hparams(state)
         diff = {
             k: (saved.get(k), self.hparams[k])
             for k in _HPARAMS if saved.get(k) != self.hparams[k]
@@ -290,8 +375,24 @@ class WeightController:
         self.policy.load_state_dict(state['policy'])
         self.optimizer.load_state_dict(state['optimizer'])
         self._snapshots = copy.deepcopy(list(state['snapshots']))
-        best = state.get('best_weights')
-        self.best_weights = None if best is None else best.clone()
+        best = best_loss_weights_of(state)
+        self.best_loss_weights = None if best is None else best.clone()
+
+
+def _saved_hparams(state: Dict[str, Any]) -> Dict[str, Any]:
+    """A saved controller's hparams, with what older files lack filled in
+    with the behaviour they were made with."""
+    hparams = dict(LEGACY_CONTROLLER, **state['hparams'])
+    hparams.update(policy_kwargs(state['hparams']))
+    hparams['betas'] = [float(b) for b in hparams['betas']]
+    return hparams
+
+
+def best_loss_weights_of(state: Dict[str, Any]) -> Optional[Tensor]:
+    """lambda_best^T of a controller state, or None; files of mmada <= 0.2
+    store it under the key ``best_weights``."""
+    best = state.get('best_loss_weights')
+    return state.get('best_weights') if best is None else best
 
 
 def _flat(tensors: Sequence[Tensor]) -> Tensor:

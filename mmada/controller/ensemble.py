@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
+from .controller import best_loss_weights_of
 from .policy import (ArrayLike, PolicyNetwork, as_vector, normalise_losses,
                      policy_kwargs)
 
@@ -74,7 +75,7 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         raise ValueError('`policies` is empty: no snapshot pi^t was saved')
     coefs = ensemble_coefficients(len(policies), epoch, num_epochs, gamma)
     x = normalise_losses(losses, l_ref, min_loss)
-    lam = sum(c * _as_network(p, policy_cfg).weights(x)
+    lam = sum(c * _as_network(p, policy_cfg).loss_weights(x)
               for c, p in zip(coefs, policies))
     return lam / sum(coefs)
 
@@ -86,7 +87,7 @@ class PolicyEnsemble:
     ``'single-dy'`` pi^T alone at every interval; ``'pred'`` static, pi^T
     evaluated once at the initial state l^1, i.e. x = ones; ``'final'``
     static, lambda_best^T (the weights the best member trained with in the
-    last exploration interval, ``best_weights`` in the file);
+    last exploration interval, ``best_loss_weights`` in the file);
     ``'untrained'`` Eq. 7 with every pi^t replaced by pi^0, the controller
     before its first update (the ablation that separates what the controller
     learned from what Eq. 1's ``pi(x) / x`` gives by itself; rebuilt by
@@ -97,7 +98,8 @@ class PolicyEnsemble:
         policies (Sequence[PolicyNetwork | dict]): [pi^1, ..., pi^T].
         mode (str): One of ``MODES``. Defaults to 'comb-dy'.
         gamma (float): Discount factor of Eq. 7. Defaults to 0.9.
-        best_weights (Tensor, optional): lambda_best^T, needed by 'final'.
+        best_loss_weights (Tensor, optional): lambda_best^T, needed by
+            'final'.
         min_loss (float): Floor of losses. Defaults to 1e-8.
         policy_cfg (dict, optional): ``output`` and ``param_scale`` of pi,
             to build state dicts. Defaults to PolicyNetwork's.
@@ -107,24 +109,26 @@ class PolicyEnsemble:
                  policies: Sequence[PolicyLike],
                  mode: str = 'comb-dy',
                  gamma: float = 0.9,
-                 best_weights: Optional[ArrayLike] = None,
+                 best_loss_weights: Optional[ArrayLike] = None,
                  min_loss: float = 1e-8,
                  policy_cfg: Optional[dict] = None) -> None:
         if mode not in MODES:
             raise ValueError(f'`mode` must be one of {MODES}, got {mode!r}')
         if not policies:
             raise ValueError('`policies` is empty: no snapshot pi^t was saved')
-        if mode == 'final' and best_weights is None:
-            raise ValueError("mode 'final' needs `best_weights` (lambda_best"
-                             '^T), absent from the controller state')
+        if mode == 'final' and best_loss_weights is None:
+            raise ValueError("mode 'final' needs `best_loss_weights` "
+                             '(lambda_best^T), absent from the controller '
+                             'state')
         self.mode, self.gamma, self.min_loss = mode, gamma, min_loss
         self.policies = [_as_network(p, policy_cfg) for p in policies]
         last = self.policies[-1]
         ones = torch.ones(last.fc1.in_features, dtype=torch.float64)
         with torch.no_grad():
-            self._static = dict(pred=last.weights(ones))
-        if best_weights is not None:
-            self._static['final'] = as_vector(best_weights, 'best_weights')
+            self._static = dict(pred=last.loss_weights(ones))
+        if best_loss_weights is not None:
+            self._static['final'] = as_vector(best_loss_weights,
+                                              'best_loss_weights')
 
     @classmethod
     def from_state_dict(
@@ -155,7 +159,7 @@ class PolicyEnsemble:
                                     hparams['init_std'], hparams['seed'],
                                     **policy_cfg)
             policies = [initial] * len(policies)
-        return cls(policies, mode, gamma, state.get('best_weights'),
+        return cls(policies, mode, gamma, best_loss_weights_of(state),
                    hparams['min_loss'], policy_cfg)
 
     @property
@@ -164,8 +168,9 @@ class PolicyEnsemble:
         return self.mode in ('comb-dy', 'single-dy', 'untrained')
 
     @torch.no_grad()
-    def weights(self, losses: Optional[ArrayLike], l_ref: Optional[ArrayLike],
-                epoch: int, num_epochs: int) -> Tensor:
+    def loss_weights(self, losses: Optional[ArrayLike],
+                     l_ref: Optional[ArrayLike], epoch: int,
+                     num_epochs: int) -> Tensor:
         """lambda^{e+1} for interval e (losses unused by static modes).
 
         Args:
@@ -183,5 +188,5 @@ class PolicyEnsemble:
                                     num_epochs, self.gamma, self.min_loss)
         if self.mode == 'single-dy':
             x = normalise_losses(losses, l_ref, self.min_loss)
-            return self.policies[-1].weights(x)
+            return self.policies[-1].loss_weights(x)
         return self._static[self.mode].clone()

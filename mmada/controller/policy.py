@@ -193,7 +193,7 @@ class PolicyNetwork(nn.Module):
             return torch.exp((z - 1.0).clamp(-30.0, 30.0))
         return z
 
-    def weights(self, x: Tensor) -> Tensor:
+    def loss_weights(self, x: Tensor) -> Tensor:
         """Eq. 1 in normalised units: ``lambda = pi(x) / x``.
 
         Args:

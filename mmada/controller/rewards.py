@@ -28,6 +28,15 @@ the paper read literally, ``PAPER_REWARD``):
   ``std_floor * mean(|v|)`` (relative to the PQ's own scale), so members
   that tie to within 0.1 % of PQ get small rewards instead of +-1 (Eq. 3)
   or ~1e6 (Eq. 4: ``v_imp / std`` with a tiny std).
+
+A third, off by default: ``normalise='rank'`` feeds Eqs. 3 and 4 the ranks
+of the valid members' PQ instead of the PQ itself (the "fitness shaping"
+of evolution strategies): a member's rank is the number of valid members
+below it (ties count half), ``v_best_prev`` is ranked the same way against
+them, e.g. ``v = [0.3, 0.1, 0.2], v_best_prev = 0.25`` -> ranks ``[2, 0,
+1]`` and 2 (the members below 0.25) - 0.5 = 1.5. One outlier then moves
+the rewards no more than any other member does. The std floor does not
+apply to ranks (their std is >= 0.5 unless all tie).
 """
 from typing import Optional, Sequence, Tuple
 
@@ -36,6 +45,7 @@ import numpy as np
 INVALID_REWARD = -1.0
 _MIN_STD = 1e-12
 BASELINES = ('mean', 'none')
+NORMALISATIONS = ('std', 'rank')
 DEFAULT_STD_FLOOR = 1e-3
 # the paper's Eqs. 3-5 read literally
 PAPER_REWARD = dict(baseline='none', std_floor=0.0)
@@ -72,9 +82,30 @@ def improvement_reward(v: np.ndarray,
     return _standardise(v - float(v_best_prev), 0.0, _floor(v, std_floor))
 
 
-def reward_terms(v: np.ndarray, v_best_prev: float,
-                 std_floor: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
-    """(r_local, r_imp) of the given (valid) members: Eqs. 3 and 4."""
+def ranks(values: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """The rank of each entry of ``of`` among ``values``: how many values
+    are below it, ties counted half, minus 0.5 for the entry itself when
+    it is one of them (the values' own ranks are 0..k-1 with no tie)."""
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    of = np.asarray(of, dtype=np.float64).reshape(-1)
+    below = (values[None, :] < of[:, None]).sum(1)
+    equal = (values[None, :] == of[:, None]).sum(1)
+    return below + 0.5 * equal - 0.5
+
+
+def reward_terms(v: np.ndarray,
+                 v_best_prev: float,
+                 std_floor: float = 0.0,
+                 normalise: str = 'std') -> Tuple[np.ndarray, np.ndarray]:
+    """(r_local, r_imp) of the given (valid) members: Eqs. 3 and 4 (on
+    ranks with ``normalise='rank'``, see the module docstring)."""
+    if normalise not in NORMALISATIONS:
+        raise ValueError(f'`normalise` must be one of {NORMALISATIONS}, '
+                         f'got {normalise!r}')
+    if normalise == 'rank':
+        v = np.asarray(v, dtype=np.float64)
+        v, v_best_prev = ranks(v, v), float(ranks(v, [v_best_prev])[0])
+        std_floor = 0.0
     return (local_reward(v, std_floor),
             improvement_reward(v, v_best_prev, std_floor))
 
@@ -86,7 +117,8 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
                         valid: Sequence[bool],
                         use_improvement: bool = True,
                         baseline: str = 'mean',
-                        std_floor: float = DEFAULT_STD_FLOOR) -> np.ndarray:
+                        std_floor: float = DEFAULT_STD_FLOOR,
+                        normalise: str = 'std') -> np.ndarray:
     """Eq. 5: ``r = (t / T) * (r_local + r_imp) - b``; invalid members get
     -1 (``b`` = 0 in the paper, see ``baseline``).
 
@@ -105,6 +137,9 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
             (b above); 'none' is the paper's. Defaults to 'mean'.
         std_floor (float): Floor of the std of Eqs. 3-4, relative to
             mean(|v|); 0 is the paper's. Defaults to 1e-3.
+        normalise (str): 'std' (Eqs. 3-4 on PQ, the paper's) or 'rank'
+            (on the members' ranks, see the module docstring). Defaults
+            to 'std'.
 
     Returns:
         np.ndarray: The rewards, float64, shape (m, ).
@@ -129,7 +164,8 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
     if not np.isfinite(v_valid).all() or not np.isfinite(v_best_prev):
         raise ValueError('`v` of valid members and `v_best_prev` must be '
                          f'finite, got {v_valid.tolist()} and {v_best_prev}')
-    r_local, r_imp = reward_terms(v_valid, v_best_prev, std_floor)
+    r_local, r_imp = reward_terms(v_valid, v_best_prev, std_floor,
+                                  normalise)
     reward = r_local + r_imp if use_improvement else r_local
     reward = checkpoint / num_checkpoints * reward
     if baseline == 'mean' and reward.size:

@@ -12,7 +12,10 @@ name absent from the JSON is silently dropped, shifting every later label
 - :class:`PanopticDataset` uses it, checks its metainfo (things first,
   ``isthing`` as in the JSON), reads ``thing_classes``/``stuff_classes``
   from the JSON when the config gives none, and checks at construction that
-  the annotation file, the images and the PNGs exist;
+  the annotation file, the images and the PNGs exist. It prepares its own
+  data when built: the built-in synthetic dataset (``synthetic=``) and a
+  missing proxy split (``proxy_split=``), so that a config runs the same
+  from mmada's tools, mmdet's tools or ``Runner.from_cfg``;
 - :class:`StrictLoadPanopticAnnotations` fails on a missing PNG or on a PNG
   segment absent from the image's ``segments_info`` (mmdet ignores it).
 
@@ -33,22 +36,9 @@ from mmdet.datasets.api_wrappers import COCOPanoptic
 from mmdet.datasets.transforms import LoadPanopticAnnotations
 from mmdet.registry import DATASETS, TRANSFORMS
 from mmdet.structures.mask import BitmapMasks
-from .proxy_split import load_panoptic_json, read_categories
-
-#: Placeholder ``ann_file`` of the dataloaders and evaluators of configs that
-#: describe their data with ``panoptic_data`` (see ``panoptic_data.py``): a
-#: config run without :func:`apply_panoptic_data` fails loudly instead of
-#: silently using other paths.
-UNSET = '<set by apply_panoptic_data(cfg)>'
-
-
-def check_not_unset(ann_file: Optional[str]) -> None:
-    """Fail when ``ann_file`` is the :data:`UNSET` placeholder."""
-    if ann_file and UNSET in ann_file:
-        raise ValueError(
-            'ann_file is unset: this config describes its data with '
-            'panoptic_data; load it with mmada\'s tools or call '
-            'mmada.datasets.apply_panoptic_data(cfg) after Config.fromfile')
+from .proxy_split import (default_proxy_paths, load_panoptic_json,
+                          make_proxy_split, read_categories)
+from .synthetic import ensure_synthetic_panoptic
 
 
 def _names(names: Iterable[str], limit: int = 8) -> str:
@@ -251,9 +241,23 @@ class PanopticDataset(CocoPanopticDataset):
     - JSON categories absent from the metainfo become void (ignored), with a
       warning; segments with an unknown ``category_id`` are an error;
     - a missing/malformed annotation file, or missing images/PNGs, fail at
-      construction with one-line errors naming the files.
+      construction with one-line errors naming the files;
+    - the metainfo also names the annotation file and the PNG folder
+      (``ann_file``, ``seg_prefix``), which :class:`PanopticMetric` reads
+      when its own are not given: the paths are written once, here.
 
     Args:
+        synthetic (dict, optional): Options of the built-in synthetic
+            dataset (:class:`~mmada.datasets.synthetic.SyntheticOptions`):
+            it is generated under ``data_root`` if absent (a few seconds),
+            and must have been made with these options if present.
+            Defaults to None.
+        proxy_split (dict, optional): ``dict(source=..., num_val=...,
+            seed=0)``: when ``ann_file`` is missing, split ``source`` (a
+            training JSON, relative to ``data_root``) into the proxy
+            train/val files named by
+            :func:`~mmada.datasets.proxy_split.default_proxy_paths`, of
+            which ``ann_file`` must be one. Defaults to None.
         check_files (bool): Check that every image and PNG exists at
             construction (one ``os.path.exists`` each). Defaults to True.
         **kwargs: Arguments of ``CocoPanopticDataset``.
@@ -262,25 +266,58 @@ class PanopticDataset(CocoPanopticDataset):
     METAINFO: dict = dict()
     COCOAPI = NameOrderedCOCOPanoptic
 
-    def __init__(self, *args, check_files: bool = True, **kwargs) -> None:
+    def __init__(self,
+                 *args,
+                 synthetic: Optional[dict] = None,
+                 proxy_split: Optional[dict] = None,
+                 check_files: bool = True,
+                 **kwargs) -> None:
         self.check_files = check_files
+        self.synthetic = synthetic
+        self.proxy_split = proxy_split
         super().__init__(*args, **kwargs)
         if 'thing_classes' not in self._metainfo:  # lazy_init
-            check_not_unset(self.ann_file)
+            self.make_missing_data()
             self._metainfo = resolve_panoptic_metainfo(
                 self._metainfo, read_categories(self.ann_file), self.ann_file)
+            self._metainfo.update(self._file_meta())
+
+    def make_missing_data(self) -> None:
+        """Make the synthetic data or the proxy split if asked and absent.
+        """
+        if self.synthetic is not None:
+            ensure_synthetic_panoptic(self.data_root, **self.synthetic)
+        if self.proxy_split is None or osp.isfile(self.ann_file):
+            return
+        opts = dict(self.proxy_split)
+        unknown = sorted(set(opts) - {'source', 'num_val', 'seed'})
+        if unknown or 'source' not in opts or 'num_val' not in opts:
+            raise ValueError(f'proxy_split: unknown key(s) {unknown}; give '
+                             'dict(source=..., num_val=..., seed=0)')
+        source = osp.join(self.data_root, opts['source'])
+        outs = default_proxy_paths(source)
+        if osp.normpath(self.ann_file) not in map(osp.normpath, outs):
+            raise ValueError(f'proxy_split: ann_file {self.ann_file} is '
+                             f'not one of the split files {list(outs)}')
+        make_proxy_split(source, *outs, num_val=opts['num_val'],
+                         seed=opts.get('seed', 0))
+
+    def _file_meta(self) -> dict:
+        return dict(
+            ann_file=self.ann_file, seg_prefix=self.data_prefix.get('seg'))
 
     def load_data_list(self) -> List[dict]:
         """Load the annotation file (see ``CocoDataset.load_data_list``)."""
         if not self.ann_file:
             raise ValueError(f'{type(self).__name__} needs an ann_file')
-        check_not_unset(self.ann_file)
+        self.make_missing_data()
         with get_local_path(
                 self.ann_file, backend_args=self.backend_args) as local_path:
             self.coco = self.COCOAPI(local_path)
         categories = self.coco.dataset['categories']
         self._metainfo = resolve_panoptic_metainfo(self._metainfo, categories,
                                                    self.ann_file)
+        self._metainfo.update(self._file_meta())
         classes = self._metainfo['classes']
         extra = [c['name'] for c in categories if c['name'] not in classes]
         if extra:
@@ -488,6 +525,5 @@ _WARNED_BOXES: List[str] = []
 
 __all__ = [
     'NameOrderedCOCOPanoptic', 'PanopticDataset',
-    'StrictLoadPanopticAnnotations', 'resolve_panoptic_metainfo', 'UNSET',
-    'check_not_unset'
+    'StrictLoadPanopticAnnotations', 'resolve_panoptic_metainfo'
 ]

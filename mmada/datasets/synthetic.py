@@ -38,7 +38,7 @@ Determinism: each image draws from its own ``numpy.random.default_rng``
 seeded by ``(seed, split, index)``; same arguments give byte-identical JSON
 and PNG files (JPEGs too, on the same machine and OpenCV build).
 """
-import inspect
+import dataclasses
 import json
 import math
 import os
@@ -46,7 +46,7 @@ import os.path as osp
 import shutil
 import uuid
 from collections import Counter
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 import cv2
 import numpy as np
@@ -266,7 +266,7 @@ _CHROMA_V = np.array([0.0, 1.0, -1.0], np.float32) / math.sqrt(2.0)
 
 
 def _place_things(rng: np.random.Generator, h: int, w: int,
-                  cfg: dict) -> Tuple[np.ndarray, List[dict]]:
+                  cfg: 'SyntheticOptions') -> Tuple[np.ndarray, List[dict]]:
     """Place things in painting order; returns the visible-instance map.
 
     ``inst_map`` holds 0 for stuff and ``k + 1`` for the k-th instance. A
@@ -276,8 +276,8 @@ def _place_things(rng: np.random.Generator, h: int, w: int,
     inst_map = np.zeros((h, w), np.int32)
     things: List[dict] = []
     visible: List[int] = []
-    target = int(rng.integers(cfg['min_things'], cfg['max_things'] + 1))
-    lo, hi = math.log(cfg['min_thing_size']), math.log(cfg['max_thing_size'])
+    target = int(rng.integers(cfg.min_things, cfg.max_things + 1))
+    lo, hi = math.log(cfg.min_thing_size), math.log(cfg.max_thing_size)
     for _ in range(8 * target):
         if len(things) == target:
             break
@@ -292,11 +292,11 @@ def _place_things(rng: np.random.Generator, h: int, w: int,
         rot = rng.uniform(-1, 1) * _THING_ROT[cls]
         mask = _thing_mask(cls, size, center, rot, rng, h, w)
         area = int(mask.sum())
-        if area < cfg['min_visible_area']:
+        if area < cfg.min_visible_area:
             continue
         hidden = np.bincount(inst_map[mask], minlength=len(things) + 1)[1:]
         new_visible = np.asarray(visible, np.int64) - hidden
-        if (new_visible < cfg['min_visible_area']).any():
+        if (new_visible < cfg.min_visible_area).any():
             continue
         visible = new_visible.tolist() + [area]
         inst_map[mask] = len(things) + 1
@@ -322,21 +322,21 @@ def _bbox_area(mask: np.ndarray) -> Tuple[List[int], int]:
 
 
 def render_image(rng: np.random.Generator, h: int, w: int,
-                 cfg: dict) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
+                 cfg: 'SyntheticOptions'
+                 ) -> Tuple[np.ndarray, np.ndarray, List[dict]]:
     """Render one image.
 
     Args:
         rng (np.random.Generator): The image's own generator.
         h (int): Height.
         w (int): Width.
-        cfg (dict): The generator knobs (see
-            :func:`generate_synthetic_panoptic`).
+        cfg (SyntheticOptions): The generator's options.
 
     Returns:
         tuple: ``(img, pan, segments_info)``: the RGB image (H, W, 3) uint8,
         the panoptic id map (H, W) int64 and the COCO ``segments_info``.
     """
-    difficulty = cfg['difficulty']
+    difficulty = cfg.difficulty
     region, stuff_classes = _stuff_layout(rng, h, w)
 
     # stuff canvas
@@ -367,11 +367,11 @@ def render_image(rng: np.random.Generator, h: int, w: int,
             [-1.0, 1.0])
         delta = sign * rng.uniform(d_lo, d_hi)
         colour = bg + delta * rng.uniform(0.7, 1.3, 3)
-        if cfg['class_hue']:
+        if cfg.class_hue:
             angle = 2 * np.pi * thing['cls'] / len(THING_CATEGORIES) + \
                 rng.uniform(-1, 1) * np.pi / 9
             chroma = np.cos(angle) * _CHROMA_U + np.sin(angle) * _CHROMA_V
-            colour = colour + cfg['class_hue'] * rng.uniform(12, 24) * chroma
+            colour = colour + cfg.class_hue * rng.uniform(12, 24) * chroma
         vv, uu = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         vv -= thing['center'][1]
         uu -= thing['center'][0]
@@ -447,7 +447,7 @@ def _write_json(obj: dict, path: str) -> None:
         json.dump(obj, f, separators=(',', ':'))
 
 
-def _write_split(root: str, split: str, num: int, cfg: dict,
+def _write_split(root: str, split: str, num: int, cfg: 'SyntheticOptions',
                  info: dict) -> None:
     img_dir = osp.join(root, split)
     png_dir = osp.join(root, 'annotations', f'panoptic_{split}')
@@ -456,14 +456,14 @@ def _write_split(root: str, split: str, num: int, cfg: dict,
     offset = VAL_ID_OFFSET if split == 'val' else 0
     images, annotations = [], []
     for index in range(num):
-        rng = np.random.default_rng([cfg['seed'], _SPLIT_CODES[split], index])
-        h = int(rng.integers(cfg['min_size'], cfg['max_size'] + 1))
-        w = int(rng.integers(cfg['min_size'], cfg['max_size'] + 1))
+        rng = np.random.default_rng([cfg.seed, _SPLIT_CODES[split], index])
+        h = int(rng.integers(cfg.min_size, cfg.max_size + 1))
+        w = int(rng.integers(cfg.min_size, cfg.max_size + 1))
         img, pan, segments = render_image(rng, h, w, cfg)
         img_id = offset + index + 1
         stem = f'{img_id:012d}'
         ok, jpg = cv2.imencode('.jpg', img[..., ::-1],
-                               [cv2.IMWRITE_JPEG_QUALITY, cfg['jpeg_quality']])
+                               [cv2.IMWRITE_JPEG_QUALITY, cfg.jpeg_quality])
         assert ok, 'JPEG encoding failed'
         jpg.tofile(osp.join(img_dir, f'{stem}.jpg'))
         rgb = np.stack([pan % 256, pan // 256 % 256, pan // 65536], axis=-1)
@@ -486,58 +486,16 @@ def _write_split(root: str, split: str, num: int, cfg: dict,
         osp.join(root, 'annotations', f'panoptic_{split}.json'))
 
 
-def _resolved_args(**kwargs) -> dict:
-    """All generator arguments, defaults filled in (for ``info``)."""
-    sig = inspect.signature(generate_synthetic_panoptic)
-    bound = sig.bind('root', **kwargs)
-    bound.apply_defaults()
-    args = dict(bound.arguments)
-    args.pop('root')
-    return args
+@dataclasses.dataclass(frozen=True)
+class SyntheticOptions:
+    """The generator's options, checked once at construction.
 
-
-def _check_args(args: dict) -> None:
-    if args['num_train'] < 2 or args['num_val'] < 1:
-        raise ValueError('num_train must be >= 2 and num_val >= 1, got '
-                         f"{args['num_train']} and {args['num_val']}")
-    if not 1 <= args['num_proxy_val'] < args['num_train']:
-        raise ValueError('num_proxy_val must be in [1, num_train), got '
-                         f"{args['num_proxy_val']}")
-    if not 16 <= args['min_size'] <= args['max_size']:
-        raise ValueError('need 16 <= min_size <= max_size, got '
-                         f"{args['min_size']}, {args['max_size']}")
-    if not 0 <= args['difficulty'] <= 1:
-        raise ValueError(
-            f"difficulty must be in [0, 1], got {args['difficulty']}")
-    if not 0 <= args['min_things'] <= args['max_things']:
-        raise ValueError('need 0 <= min_things <= max_things')
-    if not 2 <= args['min_thing_size'] <= args['max_thing_size']:
-        raise ValueError('need 2 <= min_thing_size <= max_thing_size')
-
-
-def generate_synthetic_panoptic(root: str,
-                                num_train: int = 480,
-                                num_val: int = 120,
-                                num_proxy_val: int = 80,
-                                seed: int = 0,
-                                min_size: int = 96,
-                                max_size: int = 160,
-                                difficulty: float = 0.5,
-                                min_things: int = 2,
-                                max_things: int = 8,
-                                min_thing_size: float = 8.0,
-                                max_thing_size: float = 48.0,
-                                min_visible_area: int = 30,
-                                class_hue: float = 1.0,
-                                jpeg_quality: int = 90) -> str:
-    """Generate the synthetic panoptic dataset under ``root``, atomically.
-
-    The dataset is written into a temporary sibling directory that is then
-    renamed to ``root``; if ``root`` already exists (e.g. another process won
-    the race), the new copy is discarded and ``root`` is left untouched.
+    To add an option, add a field here (with its default and a line below):
+    :func:`generate_synthetic_panoptic`, :func:`ensure_synthetic_panoptic`,
+    the files' ``info.generator_args`` and the flags of
+    ``tools/misc/make_synthetic_dataset.py`` all follow.
 
     Args:
-        root (str): Output directory; must not exist (or be empty).
         num_train (int): Train images. Defaults to 480.
         num_val (int): Val images (the separate test split). Defaults to 120.
         num_proxy_val (int): Train images held out as proxy val.
@@ -566,28 +524,73 @@ def generate_synthetic_panoptic(root: str,
             Defaults to 1.0.
         jpeg_quality (int): JPEG quality. Defaults to 90.
 
+    Raises:
+        TypeError: An unknown option.
+        ValueError: A value out of range (the message names the option).
+    """
+    num_train: int = 480
+    num_val: int = 120
+    num_proxy_val: int = 80
+    seed: int = 0
+    min_size: int = 96
+    max_size: int = 160
+    difficulty: float = 0.5
+    min_things: int = 2
+    max_things: int = 8
+    min_thing_size: float = 8.0
+    max_thing_size: float = 48.0
+    min_visible_area: int = 30
+    class_hue: float = 1.0
+    jpeg_quality: int = 90
+
+    def __post_init__(self) -> None:
+        if self.num_train < 2 or self.num_val < 1:
+            raise ValueError('num_train must be >= 2 and num_val >= 1, got '
+                             f'{self.num_train} and {self.num_val}')
+        if not 1 <= self.num_proxy_val < self.num_train:
+            raise ValueError('num_proxy_val must be in [1, num_train), got '
+                             f'{self.num_proxy_val}')
+        if not 16 <= self.min_size <= self.max_size:
+            raise ValueError('need 16 <= min_size <= max_size, got '
+                             f'{self.min_size}, {self.max_size}')
+        if not 0 <= self.difficulty <= 1:
+            raise ValueError(
+                f'difficulty must be in [0, 1], got {self.difficulty}')
+        if not 0 <= self.min_things <= self.max_things:
+            raise ValueError('need 0 <= min_things <= max_things')
+        if not 2 <= self.min_thing_size <= self.max_thing_size:
+            raise ValueError('need 2 <= min_thing_size <= max_thing_size')
+        if self.class_hue < 0:
+            raise ValueError(f'class_hue must be >= 0, got {self.class_hue}')
+        if not 1 <= self.jpeg_quality <= 100:
+            raise ValueError(
+                f'jpeg_quality must be in [1, 100], got {self.jpeg_quality}')
+
+    def to_dict(self) -> dict:
+        """Every option by name (``info.generator_args`` of the files)."""
+        return dataclasses.asdict(self)
+
+
+def generate_synthetic_panoptic(root: str, **options) -> str:
+    """Generate the synthetic panoptic dataset under ``root``, atomically.
+
+    The dataset is written into a temporary sibling directory that is then
+    renamed to ``root``; if ``root`` already exists (e.g. another process won
+    the race), the new copy is discarded and ``root`` is left untouched.
+
+    Args:
+        root (str): Output directory; must not exist (or be empty).
+        **options: The fields of :class:`SyntheticOptions` (defaults for
+            the others).
+
     Returns:
         str: ``root``.
     """
-    args = _resolved_args(
-        num_train=num_train,
-        num_val=num_val,
-        num_proxy_val=num_proxy_val,
-        seed=seed,
-        min_size=min_size,
-        max_size=max_size,
-        difficulty=difficulty,
-        min_things=min_things,
-        max_things=max_things,
-        min_thing_size=min_thing_size,
-        max_thing_size=max_thing_size,
-        min_visible_area=min_visible_area,
-        jpeg_quality=jpeg_quality)
-    _check_args(args)
+    cfg = SyntheticOptions(**options)
     info = dict(
         description='mmada synthetic panoptic dataset',
         version=GENERATOR_VERSION,
-        generator_args=args)
+        generator_args=cfg.to_dict())
 
     root = osp.normpath(root)
     parent = osp.dirname(osp.abspath(root))
@@ -597,15 +600,15 @@ def generate_synthetic_panoptic(root: str,
         f'{uuid.uuid4().hex[:8]}')
     try:
         os.makedirs(osp.join(tmp, 'annotations'))
-        _write_split(tmp, 'train', num_train, args, info)
-        _write_split(tmp, 'val', num_val, args, info)
+        _write_split(tmp, 'train', cfg.num_train, cfg, info)
+        _write_split(tmp, 'val', cfg.num_val, cfg, info)
         ann = osp.join(tmp, 'annotations')
         make_proxy_split(
             osp.join(ann, 'panoptic_train.json'),
             osp.join(ann, 'panoptic_proxy_train.json'),
             osp.join(ann, 'panoptic_proxy_val.json'),
-            num_val=num_proxy_val,
-            seed=seed)
+            num_val=cfg.num_proxy_val,
+            seed=cfg.seed)
         try:
             os.rename(tmp, root)
         except OSError:
@@ -623,12 +626,12 @@ def is_synthetic_panoptic(root: str) -> bool:
     return osp.isfile(osp.join(root, 'annotations', 'panoptic_proxy_val.json'))
 
 
-def ensure_synthetic_panoptic(root: str, **kwargs) -> str:
+def ensure_synthetic_panoptic(root: str, **options) -> str:
     """Generate the dataset under ``root`` unless it is already there.
 
     Args:
         root (str): Dataset directory.
-        **kwargs: Arguments of :func:`generate_synthetic_panoptic`.
+        **options: The fields of :class:`SyntheticOptions`.
 
     Returns:
         str: ``root``.
@@ -638,9 +641,9 @@ def ensure_synthetic_panoptic(root: str, **kwargs) -> str:
             another generator version, or something that is not a complete
             generated dataset.
     """
-    wanted = _resolved_args(**kwargs)
+    wanted = SyntheticOptions(**options).to_dict()
     if not is_synthetic_panoptic(root):
-        generate_synthetic_panoptic(root, **kwargs)
+        generate_synthetic_panoptic(root, **wanted)
     if not is_synthetic_panoptic(root):
         raise ValueError(
             f'{root} exists but is not a complete synthetic panoptic '
@@ -694,21 +697,9 @@ def dataset_summary(root: str) -> str:
             f'{per_class}; {size_txt}')
 
 
-def segments_per_class(ann_file: str) -> Dict[str, int]:
-    """Number of segments of each class name in a COCO panoptic JSON."""
-    with open(ann_file, encoding='utf-8') as f:
-        data = json.load(f)
-    names = {c['id']: c['name'] for c in data['categories']}
-    counts: Dict[str, int] = {name: 0 for name in names.values()}
-    for ann in data['annotations']:
-        for seg in ann['segments_info']:
-            counts[names[seg['category_id']]] += 1
-    return counts
-
-
 __all__ = [
-    'generate_synthetic_panoptic', 'ensure_synthetic_panoptic',
-    'is_synthetic_panoptic', 'dataset_summary', 'segments_per_class',
+    'SyntheticOptions', 'generate_synthetic_panoptic',
+    'ensure_synthetic_panoptic', 'is_synthetic_panoptic', 'dataset_summary',
     'categories', 'render_image', 'THING_CLASSES', 'STUFF_CLASSES',
     'GENERATOR_VERSION'
 ]

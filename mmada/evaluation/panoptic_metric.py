@@ -13,14 +13,21 @@ metainfo's class names with the categories in the JSON's order, so with a
 JSON that does not list its categories in the metainfo's order (stuff and
 things interleaved) every row carries another class's name. The categories
 are put in the metainfo's order before mmdet computes the rows.
+
+Paths: without ``ann_file``, the metric reads the annotation file and the
+PNG folder of the dataset it evaluates (the ``ann_file``/``seg_prefix``
+that :class:`~mmada.datasets.PanopticDataset` puts in its metainfo, which
+mmengine's loops hand to the metric), so a config writes its paths once, in
+the dataloader.
 """
+import os.path as osp
 from typing import Dict, Optional
 
 from mmengine.fileio import get_local_path
 
 from mmdet.evaluation import CocoPanopticMetric
 from mmdet.registry import METRICS
-from ..datasets.panoptic import NameOrderedCOCOPanoptic, check_not_unset
+from ..datasets.panoptic import NameOrderedCOCOPanoptic
 
 
 @METRICS.register_module()
@@ -31,8 +38,12 @@ class PanopticMetric(CocoPanopticMetric):
     ``outfile_prefix``, ...) as ``CocoPanopticMetric``; in addition a
     missing or malformed ``ann_file`` fails at construction with a one-line
     error naming it, and a class name absent from it fails at the first
-    batch. With ``outfile_prefix`` and no ``ann_file``, the ground truth is
-    converted anew at every evaluation (mmdet reuses the first conversion).
+    batch. Without ``ann_file`` and ``seg_prefix``, both come from the
+    dataset's metainfo when it names them (``PanopticDataset`` does); an
+    ``ann_file`` given here that is not the dataset's is an error. Otherwise
+    (a dataset that does not name its files) mmdet's behaviour: with
+    ``outfile_prefix`` the ground truth is converted from the data samples,
+    anew at every evaluation (mmdet reuses the first conversion).
     """
 
     def __init__(self,
@@ -59,12 +70,39 @@ class PanopticMetric(CocoPanopticMetric):
             collect_device=collect_device,
             prefix=prefix)
         self.ann_file = ann_file
-        check_not_unset(ann_file)
         if ann_file:
-            with get_local_path(
-                    ann_file, backend_args=self.backend_args) as local_path:
-                self._coco_api = NameOrderedCOCOPanoptic(local_path)
-            self.categories = self._coco_api.cats
+            self._load_ann_file(ann_file)
+
+    def _load_ann_file(self, ann_file: str) -> None:
+        with get_local_path(
+                ann_file, backend_args=self.backend_args) as local_path:
+            self._coco_api = NameOrderedCOCOPanoptic(local_path)
+        self.categories = self._coco_api.cats
+
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        """The evaluated dataset's metainfo (set by mmengine's loops)."""
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: dict) -> None:
+        """Take the annotation file and PNG folder of the dataset, or check
+        that the ones given to the metric are the dataset's."""
+        self._dataset_meta = dataset_meta
+        ann_file = (dataset_meta or {}).get('ann_file')
+        if not ann_file:
+            return
+        if self.ann_file:
+            if osp.abspath(self.ann_file) != osp.abspath(ann_file):
+                raise ValueError(
+                    f'the evaluator\'s ann_file {self.ann_file} is not its '
+                    f'dataset\'s ({ann_file}): drop the evaluator\'s '
+                    'ann_file and seg_prefix (they follow the dataset)')
+            return
+        self.ann_file = ann_file
+        if self.seg_prefix is None:
+            self.seg_prefix = dataset_meta.get('seg_prefix')
+        self._load_ann_file(ann_file)
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Compute PQ (see ``CocoPanopticMetric.compute_metrics``).

@@ -1,4 +1,8 @@
+from .ada_segment_weighting import AdaSegmentWeighting
 from .loss_weighting import (HeadGradScaling, LossWeighting,
-                             add_loss_weighting)
+                             add_loss_weighting, reduce_loss)
 
-__all__ = ['LossWeighting', 'add_loss_weighting', 'HeadGradScaling']
+__all__ = [
+    'LossWeighting', 'add_loss_weighting', 'HeadGradScaling', 'reduce_loss',
+    'AdaSegmentWeighting'
+]

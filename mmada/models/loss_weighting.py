@@ -16,10 +16,9 @@ import fnmatch
 import functools
 from typing import Dict, List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from torch import Tensor, nn
-
-from mmada.utils.faults import fault_hit
 
 LossValue = Union[Tensor, List[Tensor]]
 
@@ -27,23 +26,61 @@ LossValue = Union[Tensor, List[Tensor]]
 class LossWeighting:
     """Weights of named losses, and their last unweighted values.
 
+    The base class is the rule "weights set from outside" (an exploration
+    sets them per member); a weighting rule that sets them itself subclasses
+    it, registers into mmdet's ``MODELS`` and is built by
+    :class:`~mmada.engine.hooks.LossWeightHook`, which calls (in this order):
+
+    .. code-block:: python
+
+        rule = MODELS.build(cfg)                      # hook __init__
+        rule.set_losses(losses)                       # hook before_run
+        rule.bind(model)                              # hook before_run
+        rule.before_train(max_iters, iters_per_epoch)  # hook before_train
+        for iteration in range(1, max_iters + 1):
+            model.parse_losses(losses)                # rule(losses)
+            if rule.interval and iteration % rule.interval == 0:
+                new = rule.after_interval(mean_losses)  # hook, all-reduced
+                if new is not None:
+                    hook.set_loss_weights(new)
+        checkpoint['loss_weights']['weighting'] = rule.state_dict()
+
     Args:
-        losses (Sequence[str]): Loss names, or ``fnmatch`` patterns
+        losses (Sequence[str], optional): Loss names, or ``fnmatch`` patterns
             (e.g. ``'s*.loss_cls'``), in the order of the weight vector.
             Patterns are expanded against the first loss dict (sorted
-            matches), after which the names are fixed.
+            matches), after which the names are fixed. None: given later
+            with :meth:`set_losses` (LossWeightHook builds its rule before
+            it reads the config's losses). Defaults to None.
     """
 
-    def __init__(self, losses: Sequence[str]) -> None:
-        if isinstance(losses, str) or not losses:
+    #: Iterations between two :meth:`after_interval` calls (None: the rule
+    #: is not told about intervals). Known after :meth:`before_train`.
+    interval: Optional[int] = None
+
+    def __init__(self, losses: Optional[Sequence[str]] = None) -> None:
+        self.patterns: Optional[List[str]] = None
+        self.names: Optional[List[str]] = None
+        self.loss_weights: Optional[List[float]] = None  # None: all 1
+        self.values: Optional[Tensor] = None  # last unweighted, detached
+        if losses is not None:
+            self.set_losses(losses)
+
+    def set_losses(self, losses: Sequence[str]) -> None:
+        """Set the loss names or patterns (see the class docstring)."""
+        if isinstance(losses, str) or not losses or not all(
+                isinstance(p, str) for p in losses):
             raise ValueError('loss_weighting.losses must be a non-empty list '
                              f'of loss names, got {losses!r}')
         self.patterns = list(losses)
-        self.names: Optional[List[str]] = None
+        self.names = None
         if not any(_is_pattern(p) for p in self.patterns):
-            self.names = list(self.patterns)
-        self.weights: Optional[List[float]] = None  # None: all 1
-        self.values: Optional[Tensor] = None  # last unweighted, detached
+            self.set_names(self.patterns)
+
+    def set_names(self, names: Sequence[str]) -> None:
+        """Fix the loss names: the patterns resolved (by :meth:`resolve` or
+        by an earlier run, on resume)."""
+        self.names = list(names)
 
     def bind(self, model: nn.Module) -> None:
         """Called once with the (unwrapped) model the weighting serves.
@@ -58,6 +95,9 @@ class LossWeighting:
         Raises:
             KeyError: A name or pattern matches no loss of the model.
         """
+        if self.patterns is None:
+            raise RuntimeError('LossWeighting: no losses to weight; call '
+                               'set_losses first')
         names: List[str] = []
         for pattern in self.patterns:
             matches = sorted(fnmatch.filter(loss_keys, pattern))
@@ -66,31 +106,63 @@ class LossWeighting:
                     f'loss_weighting.losses: {pattern!r} matches no loss of '
                     f'the model; its losses are {sorted(loss_keys)}')
             names += [m for m in matches if m not in names]
-        self.names = names
+        self.set_names(names)
         return names
 
-    def set_weights(self, weights: Optional[Sequence[float]]) -> None:
+    def set_loss_weights(self,
+                         loss_weights: Optional[Sequence[float]]) -> None:
         """Set lambda (in the order of :attr:`names`); None means all 1."""
-        if weights is not None:
-            weights = [float(w) for w in weights]
-            if self.names is not None and len(weights) != len(self.names):
-                raise ValueError(f'got {len(weights)} loss weights for '
+        if loss_weights is not None:
+            loss_weights = [float(w) for w in loss_weights]
+            if self.names is not None and len(loss_weights) != len(
+                    self.names):
+                raise ValueError(f'got {len(loss_weights)} loss weights for '
                                  f'{len(self.names)} losses {self.names}')
-        self.weights = weights
+        self.loss_weights = loss_weights
+
+    # -- training: called by LossWeightHook -----------------------------------
+    def before_train(self, max_iters: int, iters_per_epoch: int) -> None:
+        """The schedule, once the train loop exists (before iteration 1).
+
+        Args:
+            max_iters (int): Iterations of the whole training.
+            iters_per_epoch (int): Length of the train dataloader.
+        """
+
+    def after_interval(self,
+                       losses: np.ndarray) -> Optional[List[float]]:
+        """The end of an interval of :attr:`interval` iterations.
+
+        Args:
+            losses (np.ndarray): The interval's mean unweighted losses (in
+                the order of :attr:`names`), all-reduced over the processes
+                that train the model.
+
+        Returns:
+            list[float] | None: The loss weights of the next interval, or
+            None to keep the current ones.
+        """
+        return None
+
+    def state_dict(self) -> dict:
+        """What a resumed run needs besides :attr:`names` and
+        :attr:`loss_weights` (which LossWeightHook saves)."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what :meth:`state_dict` returned."""
 
     def __call__(self, losses: Dict[str, LossValue]) -> Dict[str, LossValue]:
         """Weight a loss dict (a new dict; the input is not modified)."""
         if self.names is None or any(n not in losses for n in self.names):
             self.resolve(list(losses))
-        if fault_hit('nan_loss'):  # fault injection: a diverging model
-            losses = dict(losses, **{self.names[0]: losses[self.names[0]] *
-                                     float('nan')})
         self.values = torch.stack(
-            [_reduce(losses[n]).detach() for n in self.names])
-        if self.weights is None or all(w == 1.0 for w in self.weights):
+            [reduce_loss(losses[n]).detach() for n in self.names])
+        weights = self.loss_weights
+        if weights is None or all(w == 1.0 for w in weights):
             return losses
         losses = dict(losses)
-        for name, weight in zip(self.names, self.weights):
+        for name, weight in zip(self.names, weights):
             if weight != 1.0:
                 losses[name] = _scale(losses[name], weight)
         return losses
@@ -100,7 +172,7 @@ def _is_pattern(name: str) -> bool:
     return any(c in name for c in '*?[')
 
 
-def _reduce(value: LossValue) -> Tensor:
+def reduce_loss(value: LossValue) -> Tensor:
     """The scalar mmengine's ``parse_losses`` makes of a loss entry."""
     if isinstance(value, Tensor):
         return value.mean()
@@ -225,13 +297,15 @@ class HeadGradScaling:
         self.optimizer = optimizer if isinstance(
             optimizer, torch.optim.SGD) else None
 
-    def set_weights(self, weights: Optional[Sequence[float]]) -> None:
+    def set_loss_weights(self,
+                         loss_weights: Optional[Sequence[float]]) -> None:
         """Update the gradient factors from lambda (None: all 1)."""
         for pname, idx in self.groups.items():
-            if weights is None:
+            if loss_weights is None:
                 self.scales[pname] = 1.0
             else:
-                lam = [max(float(weights[i]), self.min_lambda) for i in idx]
+                lam = [max(float(loss_weights[i]), self.min_lambda)
+                       for i in idx]
                 self.scales[pname] = len(lam) / sum(lam)
 
     def _scale(self, pname: str, grad: Tensor) -> Optional[Tensor]:

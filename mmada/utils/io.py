@@ -14,8 +14,6 @@ from typing import Any, Iterator
 
 import torch
 
-from .faults import fault_point
-
 
 @contextmanager
 def atomic_write(path: str, mode: str = 'wb') -> Iterator[Any]:
@@ -40,7 +38,6 @@ def atomic_write(path: str, mode: str = 'wb') -> Iterator[Any]:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        fault_point('atomic_write')  # written, not yet renamed
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -1,7 +1,8 @@
 """What every mmada tool does between parsing its arguments and building a
-runner: load the config, apply the flags mmdet's tools have, bind the
-``panoptic_data`` settings, check local files, and make torch.distributed work
-without GPUs (gloo)."""
+runner: load the config, apply the flags mmdet's tools have, check the heads'
+class counts and local files, and make torch.distributed work without GPUs
+(gloo). Nothing here is needed to run a config: the datasets prepare their
+own data, so ``Runner.from_cfg`` and mmdet's tools run mmada configs too."""
 import argparse
 import os
 import os.path as osp
@@ -31,13 +32,11 @@ def load_config(args: argparse.Namespace) -> Config:
     """Load ``args.config`` and apply the common flags.
 
     Sets ``work_dir`` (CLI > config > ``work_dirs/<config name>``), the
-    launcher, ``--cfg-options``, binds ``panoptic_data`` (dataset paths,
-    classes and head class counts; generates the built-in dataset on first
-    use), checks that pretrained backbone files exist, and prepares CPU
-    distributed runs.
+    launcher, ``--cfg-options``, checks the heads' class counts against the
+    datasets' classes and that pretrained backbone files exist, and prepares
+    CPU distributed runs.
     """
-    from mmada.datasets.panoptic_data import (apply_panoptic_data,
-                                              check_num_classes)
+    from mmada.datasets import check_num_classes
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(getattr(args, 'local_rank', 0))
     if not osp.isfile(args.config):
@@ -52,10 +51,7 @@ def load_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     setup_distributed(cfg)
-    if 'panoptic_data' in cfg:
-        apply_panoptic_data(cfg)
-    else:
-        check_num_classes(cfg)
+    check_num_classes(cfg)
     check_pretrained_files(cfg.get('model', {}))
     return cfg
 

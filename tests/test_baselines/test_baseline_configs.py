@@ -18,7 +18,7 @@ def test_weighting_baseline_trains(name, tmp_path):
          *ONE_EPOCH)
     from mmada.utils import load_checkpoint_file
     state = load_checkpoint_file(str(tmp_path / 'epoch_1.pth'))
-    weights = state['loss_weights']['weights']
+    weights = state['loss_weights']['loss_weights']
     assert len(weights) == 10 and all(w > 0 for w in weights)
     assert weights != [1.0] * 10  # learned, not the Baseline's
     assert 'weighting' in state['loss_weights']  # its state resumes
@@ -32,8 +32,8 @@ def test_pbt_baseline_explores(tmp_path):
     with open(tmp_path / 'explore_log.jsonl') as f:
         log = [json.loads(line) for line in f]
     members = log[1]['members']
-    assert members[0]['weights'] == [1.0] * 10  # member 0 keeps the best's
-    assert {round(w, 6) for w in members[1]['weights']} <= {0.8, 1.2}
+    assert members[0]['loss_weights'] == [1.0] * 10  # member 0 keeps the best's
+    assert {round(w, 6) for w in members[1]['loss_weights']} <= {0.8, 1.2}
     assert os.path.isfile(tmp_path / 'best_model.pth')
     assert not os.path.isfile(tmp_path / 'controller.pth')
 

@@ -17,6 +17,10 @@ from mmada.engine.hooks import LossWeightHook
 from mmada.models import add_loss_weighting
 from tiny import tiny_batch, tiny_model
 
+# what the hook reads of a runner after an iteration (iteration 1: the
+# loss weights are logged every 50)
+RUNNER = SimpleNamespace(iter=0, visualizer=None)
+
 
 
 class Toy(BaseModel):
@@ -75,8 +79,8 @@ def test_two_steps_by_hand_sgd():
     assert w.stats['loss_grad'].item() == 3.0 + 3.0
     # dL_grad/dw = sign(G - target) ||dL/da|| = (+8, -2); SGD lr 0.1:
     # (1 - 0.8, 1 + 0.2) = (0.2, 1.2), sum 1.4 -> x 2 / 1.4 = (2/7, 12/7)
-    assert w.weights == pytest.approx([2 / 7, 12 / 7], abs=1e-12)
-    assert sum(w.weights) == pytest.approx(2.0, abs=1e-12)
+    assert w.loss_weights == pytest.approx([2 / 7, 12 / 7], abs=1e-12)
+    assert sum(w.loss_weights) == pytest.approx(2.0, abs=1e-12)
 
     # step 2: b_a = 1.5: L = (2.25, 1), ||dL/da|| = (4.5, 2)
     model.set(1.0, 1.5, 1.0)
@@ -100,7 +104,7 @@ def test_two_steps_by_hand_sgd():
     # (2/7 + 0.45, 12/7 - 0.2) = (0.735714, 1.514286), sum 2.25
     # -> x 2 / 2.25 = (0.653968, 1.346032)
     expected = [(2 / 7 + 0.45) * 2 / 2.25, (12 / 7 - 0.2) * 2 / 2.25]
-    assert w.weights == pytest.approx(expected, abs=1e-12)
+    assert w.loss_weights == pytest.approx(expected, abs=1e-12)
     assert expected == pytest.approx([0.653968, 1.346032], abs=1e-6)
 
 
@@ -111,7 +115,7 @@ def test_default_adam_first_step():
     backward(model)
     # Adam's first step is lr * g / (|g| + eps) = 0.025 sign(g) for
     # g = (+8, -2): (0.975, 1.025), already sum 2
-    assert w.weights == pytest.approx([0.975, 1.025], abs=1e-9)
+    assert w.loss_weights == pytest.approx([0.975, 1.025], abs=1e-9)
 
 
 def test_initial_loss_retaken_while_not_positive():
@@ -133,7 +137,7 @@ def test_no_update_without_gradients_and_validation():
     model, w = toy()
     with torch.no_grad():
         model.parse_losses(model())
-    assert w.weights == [1.0, 1.0] and w.initial is None
+    assert w.loss_weights == [1.0, 1.0] and w.initial is None
     with pytest.raises(KeyError, match='no trainable parameter.*neck_'):
         add_loss_weighting(Toy(), GradNormWeighting(['loss_a'],
                                                     shared='neck_'))
@@ -154,7 +158,7 @@ def test_state_dict_round_trip_through_the_hook():
     for b_a in (2.0, 1.5):
         model.set(1.0, b_a, 1.0)
         backward(model)
-        hook.after_train_iter(None, 0)
+        hook.after_train_iter(RUNNER, 0)
     checkpoint = {}
     hook.before_save_checkpoint(None, checkpoint)
     buffer = io.BytesIO()  # what mmada's weights-only loading accepts
@@ -164,13 +168,13 @@ def test_state_dict_round_trip_through_the_hook():
 
     resumed, model2 = hook_and_model()
     resumed.after_load_checkpoint(None, checkpoint)
-    assert resumed.weights == hook.weights
+    assert resumed.loss_weights == hook.loss_weights
     assert torch.equal(resumed.weighting.initial, hook.weighting.initial)
     for m in (model, model2):  # the same next step: Adam's state came back
         m.set(1.0, 1.2, 0.9)
         backward(m)
-    assert resumed.weights == hook.weights
-    assert hook.weights != pytest.approx([1.0, 1.0])
+    assert resumed.loss_weights == hook.loss_weights
+    assert hook.loss_weights != pytest.approx([1.0, 1.0])
 
 
 def test_smoke_tiny_cascade_panoptic():
@@ -188,9 +192,9 @@ def test_smoke_tiny_cascade_panoptic():
         torch.manual_seed(100 + step)
         log_vars = model.train_step(tiny_batch(step), optim)
         assert math.isfinite(log_vars['loss'].item())
-        assert all(math.isfinite(x) and x > 0 for x in w.weights)
-        assert sum(w.weights) == pytest.approx(len(names))
+        assert all(math.isfinite(x) and x > 0 for x in w.loss_weights)
+        assert sum(w.loss_weights) == pytest.approx(len(names))
     assert w.stats['grad_norms'].shape == (10, )
     assert (w.stats['grad_norms'] > 0).all()
     assert not torch.equal(before, model.neck.fpn_convs[0].conv.weight)
-    assert w.weights != pytest.approx([1.0] * 10)
+    assert w.loss_weights != pytest.approx([1.0] * 10)

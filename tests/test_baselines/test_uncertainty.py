@@ -17,6 +17,10 @@ from mmada.engine.hooks import LossWeightHook
 from mmada.models import add_loss_weighting
 from tiny import tiny_batch, tiny_model
 
+# what the hook reads of a runner after an iteration (iteration 1: the
+# loss weights are logged every 50)
+RUNNER = SimpleNamespace(iter=0, visualizer=None)
+
 
 
 class Toy(BaseModel):
@@ -58,9 +62,9 @@ def test_two_steps_by_hand_sgd():
     # dL/ds = -1/2 exp(-s) L + 1/2 = (-0.5, 0.25); SGD lr 0.1:
     # s(1) = (0.05, -0.025)
     assert w.log_vars.tolist() == pytest.approx([0.05, -0.025], abs=1e-15)
-    assert w.weights == pytest.approx(
+    assert w.loss_weights == pytest.approx(
         [0.5 * math.exp(-0.05), 0.5 * math.exp(0.025)], abs=1e-15)
-    assert w.weights == pytest.approx([0.475615, 0.512657], abs=1e-6)
+    assert w.loss_weights == pytest.approx([0.475615, 0.512657], abs=1e-6)
 
     # step 2, the same losses: lambda(s(1)) and the regulariser 1/2 sum s(1)
     total, log_vars, grad = backward(model)
@@ -84,25 +88,25 @@ def test_default_adam_first_step_and_fixed_point():
     # s = log L is the fixed point: dL/ds = -1/2 L / L + 1/2 = 0
     w = UncertaintyWeighting(['loss_a', 'loss_b'],
                              optimizer=dict(type='SGD', lr=0.1))
-    w.set_weights([0.25, 1.0])  # 1 / (2 L): s = -log(2 lambda) = log L
+    w.set_loss_weights([0.25, 1.0])  # 1 / (2 L): s = -log(2 lambda) = log L
     w.names = ['loss_a', 'loss_b']
     w._init_log_vars(2)
     assert w.log_vars.tolist() == pytest.approx([math.log(2), math.log(0.5)])
     w.step(torch.tensor([2.0, 0.5], dtype=torch.float64))
     assert w.log_vars.tolist() == pytest.approx([math.log(2), math.log(0.5)],
                                                 abs=1e-15)
-    assert w.weights == pytest.approx([0.25, 1.0], abs=1e-15)
+    assert w.loss_weights == pytest.approx([0.25, 1.0], abs=1e-15)
 
 
-def test_set_weights_and_validation():
+def test_set_loss_weights_and_validation():
     w = UncertaintyWeighting(['loss_a', 'loss_b'])
-    w.set_weights([1.0, 0.25])  # before the first iteration
+    w.set_loss_weights([1.0, 0.25])  # before the first iteration
     w(dict(loss_a=torch.tensor(1.0), loss_b=torch.tensor(1.0)))
     # s = -log(2 lambda) = (-log 2, log 2); no gradient: no step
     assert w.log_vars.tolist() == pytest.approx([-math.log(2), math.log(2)])
-    assert w.weights == pytest.approx([1.0, 0.25])
+    assert w.loss_weights == pytest.approx([1.0, 0.25])
     with pytest.raises(ValueError, match='must be > 0'):
-        w.set_weights([1.0, 0.0])
+        w.set_loss_weights([1.0, 0.0])
     with pytest.raises(KeyError, match='no `params`'):
         UncertaintyWeighting(['loss_a'], optimizer=dict(type='SGD',
                                                         params=[]))
@@ -120,7 +124,7 @@ def test_state_dict_round_trip_through_the_hook():
     hook, model = hook_and_model()
     for _ in range(2):
         backward(model)
-        hook.after_train_iter(None, 0)
+        hook.after_train_iter(RUNNER, 0)
     checkpoint = {}
     hook.before_save_checkpoint(None, checkpoint)
     buffer = io.BytesIO()  # what mmada's weights-only loading accepts
@@ -131,7 +135,7 @@ def test_state_dict_round_trip_through_the_hook():
     resumed, model2 = hook_and_model()
     resumed.after_load_checkpoint(None, checkpoint)
     assert torch.equal(resumed.weighting.log_vars, hook.weighting.log_vars)
-    assert resumed.weights == hook.weights
+    assert resumed.loss_weights == hook.loss_weights
     for m in (model, model2):  # the same next step: Adam's state came back
         backward(m)
     assert torch.equal(resumed.weighting.log_vars, hook.weighting.log_vars)
@@ -150,7 +154,7 @@ def test_smoke_tiny_cascade_panoptic():
         log_vars = model.train_step(tiny_batch(step), optim)
         assert math.isfinite(log_vars['loss'].item())
         assert 'loss_uncertainty_reg' in log_vars
-        assert all(math.isfinite(x) and x > 0 for x in w.weights)
+        assert all(math.isfinite(x) and x > 0 for x in w.loss_weights)
     assert w.log_vars.shape == (10, )
     assert (w.log_vars != 0).all()
     assert not torch.equal(before, model.neck.fpn_convs[0].conv.weight)

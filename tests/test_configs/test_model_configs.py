@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config
 
 import mmada  # noqa: F401
-from mmada.datasets import apply_panoptic_data
+from mmada.datasets import set_num_classes
 
 CONFIGS = [
     'configs/cascade_panoptic_fpn/'
@@ -26,10 +26,7 @@ def build(path):
     from mmdet.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(path)
-    cfg.panoptic_data.thing_classes = THINGS
-    cfg.panoptic_data.stuff_classes = STUFF
-    cfg.panoptic_data.synthetic = None  # classes given: no data needed
-    apply_panoptic_data(cfg)
+    set_num_classes(cfg.model, len(THINGS), len(STUFF))
     cfg.model.backbone.init_cfg = None
     torch.manual_seed(0)
     return MODELS.build(cfg.model), cfg
@@ -39,7 +36,7 @@ def build(path):
 def test_loss_and_predict(path):
     from mmdet.testing import demo_mm_inputs
     model, cfg = build(path)
-    # the class counts of every head follow from panoptic_data
+    # set_num_classes reaches every head's class count
     assert model.panoptic_fusion_head.num_things_classes == 3
     assert model.semantic_head.num_stuff_classes == 2
     bbox_heads = model.roi_head.bbox_head

@@ -119,3 +119,47 @@ def test_std_floor_is_relative_to_mean_abs_v():
 def test_bad_reward_options_raise(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ada_segment_rewards([40, 42], 41, 1, 2, [True, True], **kwargs)
+
+
+def test_ranks_by_hand():
+    from mmada.controller.rewards import ranks
+    v = np.array([0.3, 0.1, 0.2])
+    np.testing.assert_array_equal(ranks(v, v), [2, 0, 1])
+    # 0.25 has two members below it: 2 - 0.5
+    np.testing.assert_array_equal(ranks(v, [0.25, 0.0, 0.5]),
+                                  [1.5, -0.5, 2.5])
+    # ties count half: [1, 1, 2] -> [0.5, 0.5, 2]; 1 among them -> 0.5
+    v = np.array([1.0, 1.0, 2.0])
+    np.testing.assert_array_equal(ranks(v, v), [0.5, 0.5, 2.0])
+    np.testing.assert_array_equal(ranks(v, [1.0]), [0.5])
+
+
+def test_rank_rewards_by_hand():
+    # v = [40, 10, 30, 20] -> ranks [3, 0, 2, 1] (mean 1.5, std sqrt5 / 2),
+    # v_best_prev = 5 below all -> -0.5. r_local = [1.5, -1.5, .5, -.5] /
+    # (sqrt5 / 2) = [3, -3, 1, -1] / sqrt5; r_imp = [3.5, .5, 2.5, 1.5] /
+    # (sqrt5 / 2) = [7, 1, 5, 3] / sqrt5; t/T = 1/2: r = [5, -1, 3, 1] / s5
+    r = ada_segment_rewards([40, 10, 30, 20], 5, 1, 2, [True] * 4,
+                            normalise='rank', **PAPER_REWARD)
+    np.testing.assert_allclose(r, [5 / S5, -1 / S5, 3 / S5, 1 / S5],
+                               atol=1e-12)
+    # a monotone change of PQ (an outlier at 1000) changes nothing
+    r2 = ada_segment_rewards([1000, 10, 30, 20], 5, 1, 2, [True] * 4,
+                             normalise='rank', **PAPER_REWARD)
+    np.testing.assert_allclose(r2, r, atol=1e-12)
+    # default baseline: centred (mean 2 / sqrt5), invalid members stay -1
+    r = ada_segment_rewards([40, 10, None, 30, 20], 5, 1, 2,
+                            [True, True, False, True, True],
+                            normalise='rank')
+    np.testing.assert_allclose(r, [3 / S5, -3 / S5, -1, 1 / S5, -1 / S5],
+                               atol=1e-12)
+    # while Eqs. 3-4 on PQ are moved by the outlier
+    r_std = ada_segment_rewards([1000, 10, 30, 20], 5, 1, 2, [True] * 4,
+                                **PAPER_REWARD)
+    assert not np.allclose(r_std, r2, atol=0.1)
+
+
+def test_bad_normalise_raises():
+    with pytest.raises(ValueError, match='normalise'):
+        ada_segment_rewards([40, 42], 41, 1, 2, [True, True],
+                            normalise='minmax')

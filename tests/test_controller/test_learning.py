@@ -32,7 +32,7 @@ def _tiny(**kwargs):
 def test_residual_init_gives_lambda_one_at_every_state(init_std):
     ctrl = WeightController(['a', 'b', 'c'], init_std=init_std, seed=4)
     for losses in ([1.0, 1.0, 1.0], [0.1, 3.0, 7.0], [1e-9, 1e3, 2.0]):
-        lam = ctrl.weights(losses, [1.0, 2.0, 0.5])
+        lam = ctrl.loss_weights(losses, [1.0, 2.0, 0.5])
         assert torch.equal(lam, torch.ones(3, **F64))
 
 
@@ -63,7 +63,7 @@ def test_gradient_and_first_step_by_hand():
     assert ctrl.policy.fc1.weight.grad.abs().max() == 0
     ctrl = _tiny(lr=0.05, weight_decay=0.0)
     info = ctrl.update(LOSSES, L_REF, SAMPLES, [1.0, -1.0])
-    lam = ctrl.weights(LOSSES, L_REF)
+    lam = ctrl.loss_weights(LOSSES, L_REF)
     assert lam.tolist() == pytest.approx(
         [math.exp(0.0175), math.exp(-0.0175)], abs=1e-9)
     # the move of log lambda due to learning: rms([0.0175, -0.0175])
@@ -151,16 +151,16 @@ def test_untrained_mode_is_the_init_policy():
     untrained = PolicyEnsemble.from_state_dict(state, mode='untrained')
     assert untrained.is_dynamic
     # the default's pi^0 is the Baseline at any state ...
-    assert untrained.weights(LOSSES, L_REF, 1, 2).tolist() == [1.0, 1.0]
+    assert untrained.loss_weights(LOSSES, L_REF, 1, 2).tolist() == [1.0, 1.0]
     trained = PolicyEnsemble.from_state_dict(state)
-    assert trained.weights(LOSSES, L_REF, 1, 2).tolist() != [1.0, 1.0]
+    assert trained.loss_weights(LOSSES, L_REF, 1, 2).tolist() != [1.0, 1.0]
     # ... the old exp output's pi^0 (std 0) is exp(mean(x) - 1) / x:
     # x = [0.5, 2], mean 1.25 -> exp(0.25) / [0.5, 2]
     old = WeightController(['a', 'b'], init_std=0.0, output='exp')
     old.update(LOSSES, L_REF, SAMPLES, [1.0, -1.0])
     old.snapshot()
     lam = PolicyEnsemble.from_state_dict(_saved(old), mode='untrained')
-    assert lam.weights(LOSSES, L_REF, 1, 1).tolist() == pytest.approx(
+    assert lam.loss_weights(LOSSES, L_REF, 1, 1).tolist() == pytest.approx(
         [math.exp(0.25) / 0.5, math.exp(0.25) / 2], abs=1e-12)
 
 
@@ -172,11 +172,11 @@ def test_old_controller_file_loads_with_its_parametrisation():
     old.snapshot()
     state = _saved(old)
     del state['hparams']['param_scale'], state['hparams']['output']
-    expected = old.weights(LOSSES, L_REF)
+    expected = old.loss_weights(LOSSES, L_REF)
     assert torch.equal(
-        WeightController.from_state_dict(state).weights(LOSSES, L_REF),
+        WeightController.from_state_dict(state).loss_weights(LOSSES, L_REF),
         expected)
-    lam = PolicyEnsemble.from_state_dict(state, mode='single-dy').weights(
+    lam = PolicyEnsemble.from_state_dict(state, mode='single-dy').loss_weights(
         LOSSES, L_REF, 1, 1)
     assert torch.equal(lam, expected)
     with pytest.raises(ValueError, match='param_scale'):
@@ -186,7 +186,7 @@ def test_old_controller_file_loads_with_its_parametrisation():
 def test_paper_controller_is_the_literal_reading():
     ctrl = WeightController(['a', 'b'], init_std=0.0, **PAPER_CONTROLLER)
     # linear output, paper units: pi(x) = mean(x) = 1.25, lambda = 1.25 / x
-    assert ctrl.weights(LOSSES, L_REF).tolist() == pytest.approx(
+    assert ctrl.loss_weights(LOSSES, L_REF).tolist() == pytest.approx(
         [2.5, 0.625], abs=1e-12)
     assert ensemble_weights(ctrl.policies or [ctrl.policy], LOSSES, L_REF, 1,
                             1).tolist() == pytest.approx([2.5, 0.625],

@@ -65,7 +65,7 @@ def _controller_file():
     for t in (1, 2, 3):
         ctrl.policy.load_state_dict(_policy(t, bias=1.0).state_dict())
         ctrl.snapshot()
-    ctrl.record_best_weights([0.7, 1.6])
+    ctrl.record_best_loss_weights([0.7, 1.6])
     buf = io.BytesIO()
     torch.save(ctrl.state_dict(), buf)
     buf.seek(0)
@@ -77,17 +77,17 @@ def test_modes_from_a_controller_file():
     # lambda^t = t + 1 / x, x = [0.5, 2] -> t + [2, 0.5]
     comb = PolicyEnsemble.from_state_dict(state)  # 'comb-dy', e*T/E = 1
     t_mean = (1 * 1 + 0.9 * 2 + 0.81 * 3) / 2.71
-    assert comb.weights(LOSSES, L_REF, 1, 3).tolist() == pytest.approx(
+    assert comb.loss_weights(LOSSES, L_REF, 1, 3).tolist() == pytest.approx(
         [t_mean + 2, t_mean + 0.5], abs=1e-12)
     single = PolicyEnsemble.from_state_dict(state, mode='single-dy')
-    assert single.weights(LOSSES, L_REF, 1,
-                          3).tolist() == pytest.approx([5.0, 3.5], abs=1e-12)
+    assert single.loss_weights(LOSSES, L_REF, 1, 3).tolist() == \
+        pytest.approx([5.0, 3.5], abs=1e-12)
     # pred: pi^T at x = ones -> 3 + 1 = 4, whatever the losses
     pred = PolicyEnsemble.from_state_dict(state, mode='pred')
-    assert pred.weights(LOSSES, L_REF, 2,
-                        3).tolist() == pytest.approx([4.0, 4.0], abs=1e-12)
+    assert pred.loss_weights(LOSSES, L_REF, 2, 3).tolist() == \
+        pytest.approx([4.0, 4.0], abs=1e-12)
     final = PolicyEnsemble.from_state_dict(state, mode='final')
-    assert final.weights(None, None, 3, 3).tolist() == [0.7, 1.6]
+    assert final.loss_weights(None, None, 3, 3).tolist() == [0.7, 1.6]
     assert comb.is_dynamic and single.is_dynamic
     assert not pred.is_dynamic and not final.is_dynamic
 
@@ -113,12 +113,21 @@ def test_exp_output_by_hand():
                                          abs=1e-12)
 
 
-def test_bad_mode_and_missing_best_weights_raise():
+def test_bad_mode_and_missing_best_loss_weights_raise():
     state = _controller_file()
     with pytest.raises(ValueError, match="comb-dy.*single-dy.*pred.*final"):
         PolicyEnsemble.from_state_dict(state, mode='comb')
     with pytest.raises(ValueError, match='losses'):
         PolicyEnsemble.from_state_dict(state, loss_names=['a', 'c'])
-    del state['best_weights']
-    with pytest.raises(ValueError, match='best_weights'):
+    del state['best_loss_weights']
+    with pytest.raises(ValueError, match='best_loss_weights'):
         PolicyEnsemble.from_state_dict(state, mode='final')
+
+
+def test_final_mode_reads_a_file_of_mmada_0_2():
+    """Files written before the rename store lambda_best^T as
+    ``best_weights``."""
+    state = _controller_file()
+    state['best_weights'] = state.pop('best_loss_weights')
+    final = PolicyEnsemble.from_state_dict(state, mode='final')
+    assert final.loss_weights(None, None, 1, 3).tolist() == [0.7, 1.6]

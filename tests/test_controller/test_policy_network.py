@@ -47,7 +47,7 @@ def test_invalid_init_std_raises():
 
 def test_eq1_with_std0_at_ones_is_exactly_one():
     ctrl = WeightController(['a', 'b', 'c'], init_std=0.0)
-    lam = ctrl.weights([2.0, 0.3, 7.0], [2.0, 0.3, 7.0])  # x = ones
+    lam = ctrl.loss_weights([2.0, 0.3, 7.0], [2.0, 0.3, 7.0])  # x = ones
     assert torch.equal(lam, torch.ones(3, dtype=torch.float64))
 
 
@@ -56,13 +56,13 @@ def test_eq1_with_std0_is_mean_over_x():
     # exp output gives eta_i = exp(7/6 - 1) = exp(1/6), a linear one 7/6
     # (param_scale only changes the units the optimizer sees)
     ctrl = WeightController(['a', 'b', 'c'], init_std=0.0, output='exp')
-    lam = ctrl.weights([1.0, 3.0, 8.0], [2.0, 3.0, 4.0])  # x = .5, 1, 2
+    lam = ctrl.loss_weights([1.0, 3.0, 8.0], [2.0, 3.0, 4.0])  # x = .5, 1, 2
     e = math.exp(1 / 6)
     expected = torch.tensor([e / 0.5, e / 1.0, e / 2.0], dtype=torch.float64)
     assert torch.allclose(lam, expected, rtol=1e-12, atol=0)
     linear = WeightController(['a', 'b', 'c'], init_std=0.0, output='linear',
                               param_scale=1.0)
-    lam = linear.weights([1.0, 3.0, 8.0], [2.0, 3.0, 4.0])
+    lam = linear.loss_weights([1.0, 3.0, 8.0], [2.0, 3.0, 4.0])
     expected = torch.tensor([7 / 3, 7 / 6, 7 / 12], dtype=torch.float64)
     assert torch.allclose(lam, expected, rtol=1e-12, atol=0)
 
@@ -78,26 +78,26 @@ def test_nonpositive_losses_are_clamped_to_min_loss():
                             dtype=torch.float64).clamp(min=1e-8)
     assert torch.allclose(x, expected, rtol=1e-12, atol=0)
     ctrl = WeightController(['a', 'b', 'c'])
-    lam = ctrl.weights([0.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    lam = ctrl.loss_weights([0.0, 1.0, 1.0], [1.0, 1.0, 1.0])
     assert torch.isfinite(lam).all()
 
 
 def test_zero_loss_gives_finite_update():
     ctrl = WeightController(['a', 'b', 'c'], seed=1)
     losses, l_ref = [0.0, 1.0, 2.0], [1.0, 1.0, 0.0]
-    lam = ctrl.weights(losses, l_ref)
+    lam = ctrl.loss_weights(losses, l_ref)
     samples = ctrl.sample(lam, 4, checkpoint=1)
     info = ctrl.update(losses, l_ref, samples, [1.0, -1.0, 0.5, -0.5])
     assert all(math.isfinite(v) for k, v in info.items() if k != 'lam_after')
     assert all(math.isfinite(v) for v in info['lam_after'])
     for p in ctrl.policy.parameters():
         assert torch.isfinite(p).all()
-    assert torch.isfinite(ctrl.weights(losses, l_ref)).all()
+    assert torch.isfinite(ctrl.loss_weights(losses, l_ref)).all()
 
 
 def test_nonfinite_losses_raise():
     ctrl = WeightController(['a', 'b'])
     with pytest.raises(ValueError, match='losses'):
-        ctrl.weights([float('nan'), 1.0], [1.0, 1.0])
+        ctrl.loss_weights([float('nan'), 1.0], [1.0, 1.0])
     with pytest.raises(ValueError, match='losses'):
-        ctrl.weights([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+        ctrl.loss_weights([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])

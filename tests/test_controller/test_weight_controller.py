@@ -129,9 +129,9 @@ def test_reward_sign_moves_mean_towards_or_away(reward, closer):
     ctrl = WeightController(['a', 'b', 'c'], lr=1e-3, seed=2)
     losses, l_ref = [0.8, 1.5, 0.3], [1.0, 2.0, 0.5]
     target = torch.tensor([[1.3, 0.7, 1.1]], **F64)
-    dist0 = (ctrl.weights(losses, l_ref) - target).norm()
+    dist0 = (ctrl.loss_weights(losses, l_ref) - target).norm()
     ctrl.update(losses, l_ref, target, [reward])
-    dist1 = (ctrl.weights(losses, l_ref) - target).norm()
+    dist1 = (ctrl.loss_weights(losses, l_ref) - target).norm()
     assert (dist1 < dist0) == closer
 
 
@@ -169,7 +169,7 @@ def _run(ctrl, checkpoints, m=4):
     losses = {1: [1.0, 2.0], 2: [0.8, 1.9], 3: [0.7, 1.5]}
     rewards = [1.0, -1.0, 0.5, -0.5]
     for t in checkpoints:
-        lam = ctrl.weights(losses[t], [1.0, 2.0])
+        lam = ctrl.loss_weights(losses[t], [1.0, 2.0])
         ctrl.update(losses[t], [1.0, 2.0], ctrl.sample(lam, m, t), rewards)
         ctrl.snapshot()
 
@@ -180,7 +180,7 @@ def test_state_dict_round_trip_and_resume():
     _run(straight, [1, 2, 3])
     first = WeightController(**kwargs)
     _run(first, [1, 2])
-    first.record_best_weights([1.1, 0.9])
+    first.record_best_loss_weights([1.1, 0.9])
     state = _save_load(first.state_dict())
     allowed = {
         torch.Tensor, dict, OrderedDict, list, tuple, str, int, float, bool,
@@ -189,17 +189,33 @@ def test_state_dict_round_trip_and_resume():
     assert _types(state) <= allowed
     resumed = WeightController(**kwargs)
     resumed.load_state_dict(state)
-    assert resumed.best_weights.tolist() == [1.1, 0.9]
+    assert resumed.best_loss_weights.tolist() == [1.1, 0.9]
     _run(resumed, [3])
     for p, q in zip(straight.policy.parameters(), resumed.policy.parameters()):
         assert torch.equal(p, q)
     assert len(resumed.policies) == 3
     for a, b in zip(straight.policies, resumed.policies):
         assert all(torch.equal(a[k], b[k]) for k in a)
-    lam = straight.weights([0.5, 1.0], [1.0, 2.0])
+    lam = straight.loss_weights([0.5, 1.0], [1.0, 2.0])
     assert torch.equal(straight.sample(lam, 4, 4), resumed.sample(lam, 4, 4))
     rebuilt = WeightController.from_state_dict(state)
     assert rebuilt.sigma == 0.3 and rebuilt.seed == 4
+
+
+def test_state_dict_key_best_loss_weights_and_old_files():
+    ctrl = WeightController(['a', 'b'])
+    assert 'best_loss_weights' not in ctrl.state_dict()  # not recorded yet
+    ctrl.record_best_loss_weights([1.1, 0.9])
+    state = ctrl.state_dict()
+    assert 'best_weights' not in state
+    assert state['best_loss_weights'].tolist() == [1.1, 0.9]
+    # a file of mmada <= 0.2 used the key 'best_weights'
+    state['best_weights'] = state.pop('best_loss_weights')
+    old = WeightController(['a', 'b'])
+    old.load_state_dict(state)
+    assert old.best_loss_weights.tolist() == [1.1, 0.9]
+    # and re-saves it under the new key
+    assert old.state_dict()['best_loss_weights'].tolist() == [1.1, 0.9]
 
 
 def test_load_refuses_other_losses_and_hparams():

@@ -241,8 +241,36 @@ def test_metainfo_errors(synth_root):
             metainfo=dict(
                 thing_classes=THING_CLASSES + ('circle', ),
                 stuff_classes=STUFF_CLASSES))
-    with pytest.raises(ValueError, match='apply_panoptic_data'):
-        _build(synth_root, '<set by apply_panoptic_data(cfg)>')
+
+
+def test_makes_its_synthetic_data_and_proxy_split(tmp_path):
+    """``synthetic=`` generates the data under data_root on first use (and
+    refuses data made with other options); ``proxy_split=`` splits a
+    training file when the proxy file is missing."""
+    root = str(tmp_path / 'synth')
+    opts = dict(num_train=4, num_val=1, num_proxy_val=1)
+    ds = _build(root, 'annotations/panoptic_proxy_train.json', synthetic=opts)
+    assert len(ds) == 3
+    assert ds.metainfo['ann_file'] == osp.join(
+        root, 'annotations/panoptic_proxy_train.json')
+    assert ds.metainfo['seg_prefix'] == osp.join(
+        root, 'annotations/panoptic_train/')
+    with pytest.raises(ValueError, match='other arguments'):
+        _build(root, 'annotations/panoptic_val.json',
+               synthetic=dict(opts, seed=1))
+    shutil.copy(osp.join(root, 'annotations/panoptic_train.json'),
+                osp.join(root, 'annotations/mine.json'))
+    split = dict(source='annotations/mine.json', num_val=2)
+    ds = _build(root, 'annotations/mine_proxy_val.json', proxy_split=split)
+    ds2 = _build(root, 'annotations/mine_proxy_val.json',
+                 proxy_split=dict(split, num_val=3))  # exists: not remade
+    assert len(ds) == len(ds2) == 2
+    assert len(_build(root, 'annotations/mine_proxy_train.json')) == 2
+    with pytest.raises(ValueError, match='not one of the split files'):
+        _build(root, 'annotations/other.json', proxy_split=split)
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['seeds'\]"):
+        _build(root, 'annotations/other.json',
+               proxy_split=dict(split, seeds=1))
 
 
 def test_file_errors(tmp_path):

@@ -116,6 +116,32 @@ def test_without_ann_file(synth_root, tmp_path):
     assert metric._coco_api is None
 
 
+def test_follows_its_dataset(synth_root, tmp_path):
+    """Without paths of its own the metric reads its dataset's files
+    (which PanopticDataset names in its metainfo); a different ann_file
+    given to the metric is an error, not a silent PQ 0."""
+    ann_file = _only(
+        synth_root, tmp_path,
+        osp.join(synth_root, 'annotations', 'panoptic_train.json'))
+    seg_prefix = osp.join(synth_root, 'annotations', 'panoptic_train')
+    meta = dict(META, ann_file=ann_file, seg_prefix=seg_prefix)
+    for kwargs in (dict(), dict(outfile_prefix=str(tmp_path / 'o'))):
+        metric = PanopticMetric(nproc=1, **kwargs)
+        metric.dataset_meta = meta
+        assert metric.ann_file == ann_file
+        assert metric.seg_prefix == seg_prefix
+        for i in range(0, 5, 2):
+            metric.process({}, _samples(synth_root)[i:i + 2])
+        res = metric.evaluate(5)
+        assert res['coco_panoptic/PQ'] == pytest.approx(100)
+    metric = PanopticMetric(ann_file=ann_file)
+    metric.dataset_meta = meta  # the same file: fine
+    other = PanopticMetric(
+        ann_file=osp.join(synth_root, 'annotations', 'panoptic_val.json'))
+    with pytest.raises(ValueError, match="is not its dataset's"):
+        other.dataset_meta = meta
+
+
 def test_classwise_and_format_only(synth_root, tmp_path):
     samples = _samples(synth_root, num=3)
     ann = _only(
@@ -214,8 +240,6 @@ def test_errors(synth_root, tmp_path):
     bad.write_text('[')
     with pytest.raises(ValueError, match=r'bad\.json: malformed JSON'):
         PanopticMetric(ann_file=str(bad))
-    with pytest.raises(ValueError, match='apply_panoptic_data'):
-        PanopticMetric(ann_file='data/<set by apply_panoptic_data(cfg)>')
     metric = PanopticMetric(
         ann_file=osp.join(synth_root, 'annotations', 'panoptic_train.json'),
         seg_prefix=osp.join(synth_root, 'annotations', 'panoptic_train'))

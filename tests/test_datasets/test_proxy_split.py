@@ -151,6 +151,7 @@ def test_default_paths_and_read_categories(tmp_path):
     assert read_categories(src) == data['categories']
 
 
+@pytest.mark.e2e
 def test_cli(tmp_path):
     src = str(tmp_path / 'panoptic_train2017.json')
     _fake(src, range(30))

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from mmada.datasets.synthetic import (GENERATOR_VERSION, STUFF_CLASSES,
-                                      THING_CLASSES, dataset_summary,
+                                      THING_CLASSES, SyntheticOptions,
+                                      dataset_summary,
                                       ensure_synthetic_panoptic,
                                       generate_synthetic_panoptic)
 
@@ -203,15 +204,35 @@ def test_ensure(tmp_path):
         ensure_synthetic_panoptic(str(tmp_path / 'partial'), **TINY)
 
 
+def test_every_option_reaches_the_files(tmp_path):
+    # class_hue was dropped on the way to the renderer: the JSON recorded
+    # the default, the images ignored it and ensure() then refused the root
+    gray = dict(TINY, class_hue=0.0)
+    root = ensure_synthetic_panoptic(str(tmp_path / 'gray'), **gray)
+    args = _load(root, 'train')['info']['generator_args']
+    assert args == SyntheticOptions(**gray).to_dict()
+    assert args['class_hue'] == 0.0
+    assert ensure_synthetic_panoptic(root, **gray) == root
+    hued = generate_synthetic_panoptic(str(tmp_path / 'hued'), **TINY)
+    img = osp.join('train', '000000000001.jpg')
+    assert cv2.imread(osp.join(root, img)).tolist() != cv2.imread(
+        osp.join(hued, img)).tolist()
+    with pytest.raises(ValueError, match='other arguments'):
+        ensure_synthetic_panoptic(root, **TINY)
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match='num_proxy_val'):
         generate_synthetic_panoptic(
             str(tmp_path / 'x'), num_train=4, num_val=1, num_proxy_val=4)
     with pytest.raises(TypeError):
         generate_synthetic_panoptic(str(tmp_path / 'x'), num_images=3)
+    with pytest.raises(ValueError, match='class_hue'):
+        generate_synthetic_panoptic(str(tmp_path / 'x'), class_hue=-1)
     assert not osp.exists(tmp_path / 'x')
 
 
+@pytest.mark.e2e
 def test_cli(tmp_path):
     out = str(tmp_path / 'cli')
     cmd = [

@@ -14,36 +14,31 @@ from mmdet.registry import HOOKS
 
 @HOOKS.register_module()
 class PerturbRankHook(Hook):
-    """On ``rank``, after the pseudo epoch, scale every model weight by
-    (1 + eps) and the interval's loss sums by (1 + 10 eps): its l^1, M^0
-    and PQ then differ from the other ranks'. Every rank records the loss
-    weights of each interval it trains and, at the end, dumps them with its
-    controller and model to ``work_dir/rank<r>.pth``."""
+    """On ``rank``, before the pseudo epoch, scale every model weight by
+    (1 + eps): its l^1, M^0 and PQ then differ from the other ranks'. Every
+    rank records the loss weights of each interval it trains and, at the
+    end, dumps them with its controller and model to
+    ``work_dir/rank<r>.pth``."""
 
     priority = 'LOWEST'
 
     def __init__(self, rank: int = 1, eps: float = 1e-2) -> None:
         self.rank, self.eps = rank, eps
-        self.perturbed = False
         self.trained = []
 
-    def before_train_epoch(self, runner) -> None:
-        self.trained.append(list(runner.loss_hook.weights))
+    def before_train(self, runner) -> None:
+        if get_rank() == self.rank:
+            with torch.no_grad():
+                for p in runner.model.parameters():
+                    p.mul_(1 + self.eps)
 
-    def after_train_epoch(self, runner) -> None:
-        if self.perturbed or get_rank() != self.rank:
-            return
-        self.perturbed = True
-        with torch.no_grad():
-            for p in runner.model.parameters():
-                p.mul_(1 + self.eps)
-        hook = runner.loss_hook
-        hook._sum = hook._sum * (1 + 10 * self.eps)
+    def before_train_epoch(self, runner) -> None:
+        self.trained.append(list(runner.train_loop.loss_hook.loss_weights))
 
     def after_run(self, runner) -> None:
         model = runner.model.module if hasattr(runner.model, 'module') \
             else runner.model
         torch.save(
-            dict(controller=runner.strategy.state_dict(),
+            dict(controller=runner.train_loop.strategy.state_dict(),
                  model=model.state_dict(), trained=self.trained),
             osp.join(runner.work_dir, f'rank{get_rank()}.pth'))

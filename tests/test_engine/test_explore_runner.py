@@ -1,219 +1,179 @@
-"""The exploration runner end to end: artifacts, resume after a kill, two
-processes, and its settings checks."""
+"""ExploreRunner + ExploreLoop in-process on a toy model with two losses
+(about a second per exploration): Algorithm 1's bookkeeping, the hook
+stages it calls, resume after an error, and the runner's checks."""
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
-import numpy as np
 import pytest
 import torch
-from e2e import EXPLORE, EXPLORE_SMALL, ROOT, run, tool
+from mmengine.evaluator import BaseMetric
+from mmengine.hooks import Hook
+from mmengine.model import BaseModel
+from mmengine.registry import DATASETS, METRICS, MODELS
+from mmengine.testing import RunnerTestCase
+from mmengine.testing.runner_test_case import ToyDataset
+from mmdet.registry import HOOKS
 
-from mmada.engine.runner.report import DIAGNOSTICS
+from mmada.engine.runner import ExploreLoop, ExploreRunner
 from mmada.utils import load_checkpoint_file
 
-NAMES = [
-    's0.loss_cls', 's0.loss_bbox', 's0.loss_mask', 's1.loss_cls',
-    's1.loss_bbox', 's1.loss_mask', 's2.loss_cls', 's2.loss_bbox',
-    's2.loss_mask', 'loss_seg'
-]
+
+class TwoLossModel(BaseModel):
+    """y = w x + b; loss_fit = mean (y - 1)^2, loss_small = 0.1 |w|^2."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = torch.nn.Linear(2, 1)
+
+    def forward(self, inputs, data_samples=None, mode='tensor'):
+        inputs = torch.stack(inputs) if isinstance(inputs, list) else inputs
+        out = self.linear(inputs).squeeze(1)
+        if mode == 'loss':
+            return dict(loss_fit=((out - 1)**2).mean(),
+                        loss_small=0.1 * (self.linear.weight**2).sum())
+        return [dict(error=float(((o - 1)**2).item())) for o in out]
 
 
-def read_log(work_dir):
-    with open(os.path.join(work_dir, 'explore_log.jsonl')) as f:
-        return [json.loads(line) for line in f]
+class NegErrorMetric(BaseMetric):
+    """v = -mean squared error (higher is better, like PQ)."""
+
+    def process(self, data_batch, data_samples):
+        self.results += [s['error'] for s in data_samples]
+
+    def compute_metrics(self, results):
+        return dict(PQ=-sum(results) / len(results))
 
 
-def assert_same_exploration(a, b):
-    """Same controller trajectory, same best model."""
-    ca = load_checkpoint_file(os.path.join(a, 'controller.pth'))
-    cb = load_checkpoint_file(os.path.join(b, 'controller.pth'))
-    assert len(ca['snapshots']) == len(cb['snapshots']) == 2
-    for pa, pb in zip(ca['snapshots'], cb['snapshots']):
-        for key in pa:
-            assert torch.equal(pa[key], pb[key]), key
-    assert torch.equal(ca['best_weights'], cb['best_weights'])
-    ma = load_checkpoint_file(os.path.join(a, 'best_model.pth'))['state_dict']
-    mb = load_checkpoint_file(os.path.join(b, 'best_model.pth'))['state_dict']
-    for key in ma:
-        assert torch.equal(ma[key], mb[key]), key
-    la, lb = read_log(a), read_log(b)
-    assert [e.get('v_best') for e in la] == [e.get('v_best') for e in lb]
+class StageRecorder(Hook):
+    """Counts hook stages; raises once at checkpoint ``fail_at``'s save."""
+
+    def __init__(self, fail_at=None):
+        self.calls, self.fail_at = [], fail_at
+
+    def before_train_epoch(self, runner):
+        self.calls.append('before_train_epoch')
+
+    def before_save_checkpoint(self, runner, checkpoint):
+        self.calls.append(f'save {checkpoint["checkpoint"]}')
+        if checkpoint['checkpoint'] == self.fail_at:
+            raise RuntimeError('power cut')
+
+    def after_load_checkpoint(self, runner, checkpoint):
+        self.calls.append(f'load {checkpoint["checkpoint"]}')
 
 
-def test_artifacts(explored):
-    files = set(os.listdir(explored))
-    assert {'controller.pth', 'explore_log.jsonl', 'best_model.pth',
-            'explore_state.pth', 'lambda.png', 'pq.png',
-            'learning.png'} <= files
-    for png in ('lambda.png', 'pq.png', 'learning.png'):
-        with open(os.path.join(explored, png), 'rb') as f:
-            assert f.read(8) == b'\x89PNG\r\n\x1a\n'
-    log = read_log(explored)
-    assert [e['checkpoint'] for e in log] == [0, 1, 2]
-    assert log[0]['pseudo_epoch'] and len(log[0]['losses']) == 10
-    for entry in log[1:]:
-        assert entry['loss_names'] == NAMES
-        assert len(entry['lam']) == 10 and len(entry['members']) == 2
-        for member in entry['members']:
-            assert len(member['weights']) == 10
-            assert isinstance(member['reward'], float)
-            if member['ok']:
-                assert set(member) >= {'PQ', 'PQ_th', 'PQ_st', 'losses'}
-                assert member['v'] == member['PQ']
-        assert 'other' in entry['time']
-        # the learning diagnostics (README "Is the controller learning?")
-        diagnostics = set(DIAGNOSTICS) - {'state_move'}
-        assert diagnostics <= set(entry['controller'])
-    # the state's move needs the previous checkpoint's pi^{t-1}(l^{t-1})
-    assert 'state_move' not in log[1]['controller']
-    assert log[2]['controller']['state_move'] >= 0
-    # pi^1, pi^2 and lambda_best^T: what a transfer run loads
-    ctrl = load_checkpoint_file(os.path.join(explored, 'controller.pth'))
-    assert ctrl['loss_names'] == NAMES and len(ctrl['snapshots']) == 2
-    best = load_checkpoint_file(os.path.join(explored, 'best_model.pth'))
-    assert 'dataset_meta' in best['meta'] and best['state_dict']
-    # scalars also went to mmengine's visualizer (LocalVisBackend here)
-    scalars = [
-        os.path.join(d, f) for d, _, fs in os.walk(explored) for f in fs
-        if f == 'scalars.json'
-    ]
-    text = ''.join(open(p).read() for p in scalars)
-    assert 'explore/lambda/loss_seg' in text and 'explore/v_best' in text
-    assert 'explore/learning/policy_move' in text
+class TestExploreRunner(RunnerTestCase):
 
+    def setUp(self):
+        super().setUp()
+        MODELS.register_module(module=TwoLossModel, force=True)
+        METRICS.register_module(module=NegErrorMetric, force=True)
+        DATASETS.register_module(module=ToyDataset, force=True)
+        HOOKS.register_module(module=StageRecorder, force=True)
+        cfg = self.epoch_based_cfg
+        cfg.model = dict(type='TwoLossModel')
+        cfg.val_evaluator = [dict(type='NegErrorMetric', prefix='toy')]
+        cfg.train_cfg = dict(type='ExploreLoop', max_epochs=3, population=2,
+                             checkpoints=2, metric='toy/PQ')
+        cfg.runner_type = 'ExploreRunner'
+        cfg.default_scope = 'mmdet'
+        cfg.randomness = dict(seed=0)
+        cfg.loss_weighting = dict(losses=['loss_fit', 'loss_small'])
+        cfg.default_hooks = dict(logger=dict(type='LoggerHook', interval=1))
+        cfg.env_cfg = dict(dist_cfg=dict(backend='gloo'))
 
-def test_best_model_tests_with_tools_test(explored, tmp_path):
-    from e2e import TINY, metric
-    out = tool('test.py', TINY, os.path.join(explored, 'best_model.pth'),
-               '--work-dir', str(tmp_path), '--cfg-options',
-               'test_dataloader.dataset.indices=8').stdout
-    assert metric(out, 'PQ') >= 0
+    def build(self, work_dir, **cfg_options):
+        cfg = self.epoch_based_cfg.copy()
+        cfg.work_dir = work_dir
+        cfg.merge_from_dict(cfg_options)
+        cfg.experiment_name = f'explore_{len(os.listdir(self.temp_dir.name))}'
+        return ExploreRunner.from_cfg(cfg)
 
+    def explore(self, work_dir, **cfg_options):
+        runner = self.build(work_dir, **cfg_options)
+        runner.train()
+        return runner
 
-def test_resume_after_kill_equals_uninterrupted(explored, tmp_path):
-    """SIGKILL once checkpoint 1 is written, --resume: the same controller
-    trajectory and the same best model as the uninterrupted run."""
-    work_dir = str(tmp_path)
-    log = os.path.join(work_dir, 'explore_log.jsonl')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.Popen(
-        [sys.executable, 'tools/explore.py', EXPLORE, '--work-dir', work_dir,
-         '--cfg-options', *EXPLORE_SMALL], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 600
-    while time.time() < deadline and proc.poll() is None:
-        if os.path.isfile(log) and '"checkpoint": 1' in open(log).read():
-            break
-        time.sleep(0.2)
-    assert proc.poll() is None, 'the exploration ended before the kill'
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert len(read_log(work_dir)) == 2  # killed after checkpoint 1
-    out = tool('explore.py', EXPLORE, '--work-dir', work_dir, '--resume',
-               '--cfg-options', *EXPLORE_SMALL).stdout
-    assert 'resumed from' in out and 'after checkpoint 1/2' in out
-    assert_same_exploration(explored, work_dir)
+    def test_algorithm_1_bookkeeping_and_hook_stages(self):
+        work_dir = os.path.join(self.temp_dir.name, 'run')
+        recorder = dict(type='StageRecorder')
+        runner = self.explore(work_dir, custom_hooks=[recorder])
+        loop = runner.train_loop
+        assert isinstance(loop, ExploreLoop)
+        # 12 images / batch 3 = 4 iterations per epoch = q; 3 epochs = 12
+        assert (loop.interval, loop.num_checkpoints, loop.max_iters) == (4, 2,
+                                                                         12)
+        # M_best^T: the pseudo epoch + T intervals of 4 iterations
+        assert (runner.iter, runner.epoch) == (12, 3)
+        # a LossWeightHook was added; CheckpointHook was not
+        names = [type(h).__name__ for h in runner.hooks]
+        assert 'LossWeightHook' in names and 'CheckpointHook' not in names
+        calls = next(h for h in runner.hooks
+                     if type(h).__name__ == 'StageRecorder').calls
+        # each member's interval is an epoch: 1 + T * m; a save per t
+        assert calls.count('before_train_epoch') == 1 + 2 * 2
+        assert [c for c in calls if c.startswith('save')] == [
+            'save 0', 'save 1', 'save 2'
+        ]
+        with open(os.path.join(work_dir, 'explore_log.jsonl')) as f:
+            log = [json.loads(line) for line in f]
+        assert [e['checkpoint'] for e in log] == [0, 1, 2]
+        for entry in log[1:]:
+            v = [m['v'] for m in entry['members']]
+            assert entry['best'] == v.index(max(v))
+            assert entry['v_best'] == max(v)
+        ctrl = load_checkpoint_file(os.path.join(work_dir, 'controller.pth'))
+        assert ctrl['loss_names'] == ['loss_fit', 'loss_small']
+        assert len(ctrl['snapshots']) == 2
+        assert ctrl['best_loss_weights'].tolist() == \
+            log[2]['members'][log[2]['best']]['loss_weights']
 
+    def test_resume_after_an_error_equals_uninterrupted(self):
+        whole = os.path.join(self.temp_dir.name, 'whole')
+        self.explore(whole)
+        cut = os.path.join(self.temp_dir.name, 'cut')
+        with pytest.raises(RuntimeError, match='power cut'):
+            self.explore(cut, custom_hooks=[
+                dict(type='StageRecorder', fail_at=2)
+            ])
+        runner = self.explore(cut, resume=True,
+                              custom_hooks=[dict(type='StageRecorder')])
+        calls = next(h for h in runner.hooks
+                     if type(h).__name__ == 'StageRecorder').calls
+        assert calls[0] == 'load 1'  # continued after checkpoint 1
+        assert calls.count('before_train_epoch') == 2  # checkpoint 2 only
+        a = load_checkpoint_file(os.path.join(whole, 'controller.pth'))
+        b = load_checkpoint_file(os.path.join(cut, 'controller.pth'))
+        for pa, pb in zip(a['snapshots'], b['snapshots']):
+            for key in pa:
+                assert torch.equal(pa[key], pb[key]), key
+        ma = load_checkpoint_file(os.path.join(whole, 'best_model.pth'))
+        mb = load_checkpoint_file(os.path.join(cut, 'best_model.pth'))
+        for key, value in ma['state_dict'].items():
+            assert torch.equal(value, mb['state_dict'][key]), key
 
-def test_two_processes_same_trajectory(explored, tmp_path):
-    """Members spread over 2 gloo processes (one each): the same controller
-    trajectory as 1 process (both with 1 torch thread per member)."""
-    out = run(['bash', 'tools/dist_explore.sh', EXPLORE, '2', '--work-dir',
-               str(tmp_path), '--cfg-options', *EXPLORE_SMALL],
-              env=dict(PORT='29622')).stdout
-    assert '2 process(es), 1 per member' in out
-    assert_same_exploration(explored, str(tmp_path))
+    def test_load_from_gives_the_pseudo_epoch_its_weights(self):
+        model = TwoLossModel()
+        torch.nn.init.constant_(model.linear.weight, 0.5)
+        path = os.path.join(self.temp_dir.name, 'init.pth')
+        torch.save(dict(state_dict=model.state_dict()), path)
+        runner = self.build(os.path.join(self.temp_dir.name, 'loaded'),
+                            load_from=path)
+        runner.load_or_resume()
+        assert torch.equal(runner.model.linear.weight,
+                           torch.full((1, 2), 0.5))
 
-
-@pytest.mark.parametrize('override, message', [
-    ('explore.population=1', 'explore.population must be an integer >= 2'),
-    ('explore.sigma=0', 'explore.sigma must be > 0'),
-    ('explore.checkpoints=0', r'explore.checkpoints \(T\) must be >= 1'),
-    ('explore.reward=imp', "explore.reward must be 'local\\+imp' or 'local'"),
-    ('explore.popsize=4', r"explore: unknown keys \['popsize'\]"),
-])
-def test_bad_settings_are_refused(override, message):
-    from mmada.engine.runner.explore_runner import ExploreRunner
-    key, value = override.split('=')
-    settings = {key.split('.')[1]: int(value) if value.isdigit() else value}
-    with pytest.raises((ValueError, KeyError), match=message):
-        ExploreRunner._check_settings(settings)
-
-
-def test_members_data_parallel_over_their_groups(tmp_path):
-    """4 processes for 2 members: each member is trained data-parallel by
-    its own group of 2 processes (and evaluated by it). A group's batch is
-    2 x 4 images: 32 images are 4 iterations per epoch, so q = 2."""
-    out = run(['bash', 'tools/dist_explore.sh', EXPLORE, '4', '--work-dir',
-               str(tmp_path), '--cfg-options', *EXPLORE_SMALL,
-               'explore.interval=2'],
-              env=dict(PORT='29644')).stdout
-    assert '4 process(es), 2 per member' in out
-    log = read_log(str(tmp_path))
-    assert [e['checkpoint'] for e in log] == [0, 1, 2]
-    assert all(len(e['members']) == 2 for e in log[1:])
-    ctrl = load_checkpoint_file(os.path.join(str(tmp_path), 'controller.pth'))
-    assert len(ctrl['snapshots']) == 2
-
-
-def _perturbed_config(tmp_path, rank):
-    """The small exploration with PerturbRankHook on ``rank``, and the exp
-    policy output, whose lambda depends on the state x = l / l^1 even
-    before it learns (the default's is 1 at every state, and at this size
-    the members' PQ ties, so nothing is learned): a rank with its own l^1
-    would propose its own lambda."""
-    config = tmp_path / 'perturbed.py'
-    config.write_text(
-        f"_base_ = '{os.path.join(ROOT, EXPLORE)}'\n"
-        "custom_imports = dict(imports=['mmada', 'perturb_rank'],\n"
-        '                      allow_failed_imports=False)\n'
-        "custom_hooks = [dict(type='LossWeightHook'),\n"
-        f"                dict(type='PerturbRankHook', rank={rank})]\n"
-        "explore = dict(controller=dict(output='exp', param_scale=1.0))\n")
-    return str(config)
-
-
-@pytest.mark.parametrize('procs, extra, port', [
-    (2, [], '29633'), (4, ['explore.interval=2'], '29655')
-], ids=['one member per rank', 'members data-parallel over groups'])
-def test_ranks_that_compute_differently_end_the_same(tmp_path, procs, extra,
-                                                     port):
-    """The last rank's pseudo epoch is perturbed (its l^1, M^0 and PQ
-    differ): every rank still ends with rank 0's controller and the same
-    best model, and every member trained with the weights that
-    controller.pth and explore_log.jsonl record."""
-    work_dir = str(tmp_path / 'run')
-    run(['bash', 'tools/dist_explore.sh',
-         _perturbed_config(tmp_path, procs - 1), str(procs), '--work-dir',
-         work_dir, '--cfg-options', *EXPLORE_SMALL, *extra],
-        env=dict(PORT=port,
-                 PYTHONPATH=os.path.join(ROOT, 'tests', 'test_engine')))
-    dumps = [
-        torch.load(os.path.join(work_dir, f'rank{r}.pth'), weights_only=False)
-        for r in range(procs)
-    ]
-    saved = load_checkpoint_file(os.path.join(work_dir, 'controller.pth'))
-    for dump in dumps:
-        ctrl = dump['controller']
-        assert len(ctrl['snapshots']) == len(saved['snapshots']) == 2
-        for mine, theirs in zip(ctrl['snapshots'], saved['snapshots']):
-            for key in mine:
-                assert torch.equal(mine[key], theirs[key]), key
-        for key, value in dump['model'].items():
-            assert torch.equal(value, dumps[0]['model'][key]), key
-    # members 0, 1 at checkpoints 1, 2: the weights the log (rank 0's
-    # samples) gives; rank r trains the members of its group
-    log = read_log(work_dir)
-    group = max(1, procs // 2)
-    for r, dump in enumerate(dumps):
-        trained = dump['trained'][1:]  # [0] is the pseudo epoch (all 1)
-        member = r // group
-        expected = [e['members'][member]['weights'] for e in log[1:]
-                    if e['members'][member]['losses'] is not None]
-        assert expected  # (a sample with a negative entry is not trained)
-        np.testing.assert_allclose(trained, expected, rtol=1e-12,
-                                   err_msg=f'rank {r}')
+    def test_checks(self):
+        work_dir = os.path.join(self.temp_dir.name, 'bad')
+        with pytest.raises(ValueError, match="needs train_cfg = dict"):
+            self.build(work_dir, train_cfg=dict(
+                _delete_=True, type='EpochBasedTrainLoop', max_epochs=1))
+        with pytest.raises(ValueError, match='population must be an '
+                           'integer >= 2'):
+            self.build(work_dir, train_cfg=dict(population=1))
+        with pytest.raises(ValueError, match='need 16'):  # (1 + 3) * 4 > 12
+            self.build(work_dir, train_cfg=dict(checkpoints=3)).train()
+        with pytest.raises(ValueError, match='accumulative_counts \\(3\\) '
+                           'must divide the interval q \\(4\\)'):
+            self.build(work_dir, optim_wrapper=dict(
+                accumulative_counts=3)).train()

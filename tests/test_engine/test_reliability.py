@@ -7,20 +7,27 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import torch
-from e2e import EXPLORE, EXPLORE_SMALL, run, tool
+from e2e import EXPLORE, EXPLORE_SMALL, ROOT, run, tool
 
 from mmada.controller import WeightController
-from mmada.engine.hooks import AdaSegmentHook
-from mmada.engine.runner.explore_runner import ExploreRunner
+from mmada.engine.hooks import LossWeightHook
+from mmada.engine.runner.strategies import loss_problem
 
 
+@pytest.mark.e2e
 def test_diverging_member_does_not_end_the_run(tmp_path):
     """A member whose loss turns NaN gets -1, is replaced by the best
     member, and the exploration goes on to the end."""
     # iterations 1-4: the pseudo epoch; 6: member 1's 2nd at checkpoint 1
-    out = tool('explore.py', EXPLORE, '--work-dir', str(tmp_path),
-               '--cfg-options', *EXPLORE_SMALL,
-               env=dict(MMADA_FAULT='nan_loss@6')).stdout
+    config = tmp_path / 'nan_loss.py'
+    config.write_text(
+        f"_base_ = '{os.path.join(ROOT, EXPLORE)}'\n"
+        "custom_imports = dict(imports=['mmada', 'mmada.testing'],\n"
+        '                      allow_failed_imports=False)\n'
+        "custom_hooks = [dict(type='LossWeightHook'),\n"
+        "                dict(type='FaultHook', point='nan_loss', at=6)]\n")
+    out = tool('explore.py', str(config), '--work-dir', str(tmp_path),
+               '--cfg-options', *EXPLORE_SMALL).stdout
     assert 'checkpoint 1, member 1 failed (FloatingPointError: losses ' \
            'must be finite' in out
     with open(tmp_path / 'explore_log.jsonl') as f:
@@ -32,6 +39,7 @@ def test_diverging_member_does_not_end_the_run(tmp_path):
     assert os.path.isfile(tmp_path / 'best_model.pth')
 
 
+@pytest.mark.e2e
 def test_fault_injection_resumes_identically(tmp_path):
     """Killed after the controller update (nothing saved yet) and with the
     checkpoint's state written but not renamed: both resumed runs end
@@ -47,6 +55,7 @@ def test_fault_injection_resumes_identically(tmp_path):
     assert 'explore_state.pth' in leftovers
 
 
+@pytest.mark.e2e
 def test_two_process_fault_injection_resumes_identically(tmp_path):
     """2 processes (tools/dist_explore.sh): rank 1 killed after checkpoint
     1 is saved, and both ranks killed after the first controller update;
@@ -60,12 +69,16 @@ def test_two_process_fault_injection_resumes_identically(tmp_path):
 
 
 def test_negative_or_nan_losses_are_a_member_failure():
-    fake = SimpleNamespace(loss_hook=SimpleNamespace(names=['a', 'b']))
-    assert ExploreRunner._loss_problem(fake, np.array([0.5, 0.0])) is None
-    problem = ExploreRunner._loss_problem(fake, np.array([0.5, -0.1]))
+    assert loss_problem(['a', 'b'], np.array([0.5, 0.0])) is None
+    problem = loss_problem(['a', 'b'], np.array([0.5, -0.1]))
     assert 'b=-0.1' in problem and '>= 0' in problem
-    assert 'a=nan' in ExploreRunner._loss_problem(fake,
-                                                  np.array([np.nan, 1.0]))
+    assert 'a=nan' in loss_problem(['a', 'b'], np.array([np.nan, 1.0]))
+
+
+def test_fault_hook_refuses_an_unknown_point():
+    from mmada.testing import FaultHook
+    with pytest.raises(ValueError, match="point must be one of .*'nope'"):
+        FaultHook('nope')
 
 
 def _hook_runner(tmp_path):
@@ -80,23 +93,25 @@ def test_controller_file_for_other_losses_is_refused(tmp_path):
     ctrl.snapshot()
     path = str(tmp_path / 'controller.pth')
     torch.save(ctrl.state_dict(), path)
-    hook = AdaSegmentHook(controller=path)
+    hook = LossWeightHook(
+        weighting=dict(type='AdaSegmentWeighting', controller=path))
     with pytest.raises(ValueError, match=r"made for the losses \['loss_a', "
                        r"'loss_c'\], this model weights \['loss_a', "
                        r"'loss_b'\]"):
         hook.before_run(_hook_runner(tmp_path))
+    # the file is read when the hook is built
     torch.save({'state_dict': {}}, path)
     with pytest.raises(ValueError, match='not a controller file'):
-        AdaSegmentHook(controller=path).before_run(_hook_runner(tmp_path))
+        LossWeightHook(
+            weighting=dict(type='AdaSegmentWeighting', controller=path))
     with pytest.raises(FileNotFoundError, match='nope.pth'):
-        AdaSegmentHook(controller=str(tmp_path / 'nope.pth')).before_run(
-            _hook_runner(tmp_path))
+        LossWeightHook(weighting=dict(type='AdaSegmentWeighting',
+                                      controller=str(tmp_path / 'nope.pth')))
 
 
 def test_unknown_loss_weighting_key_is_refused(tmp_path):
     runner = _hook_runner(tmp_path)
     runner.cfg['loss_weighting']['loss'] = ['x']
-    from mmada.engine.hooks import LossWeightHook
     with pytest.raises(KeyError, match=r"loss_weighting: unknown keys "
                        r"\['loss'\]"):
         LossWeightHook().before_run(runner)

@@ -10,9 +10,9 @@ NAMES = ['a', 'b', 'c']
 
 def test_pbt_explores_around_the_best_weights():
     pbt = PBTStrategy(NAMES, population=4, seed=0)
-    best, samples = pbt.propose(1, dict(lam_best=None))
+    best, samples = pbt.propose(1, dict(best_loss_weights=None))
     assert best.tolist() == [1.0, 1.0, 1.0]  # t = 1: the Baseline's weights
-    state = dict(lam_best=[2.0, 0.5, 1.0])
+    state = dict(best_loss_weights=[2.0, 0.5, 1.0])
     best, samples = pbt.propose(2, state)
     assert samples.shape == (4, 3)
     assert samples[0].tolist() == [2.0, 0.5, 1.0]  # member 0 keeps the best
@@ -53,9 +53,10 @@ def test_ada_segment_strategy_learns_and_snapshots():
 def _strategy_of(config):
     from mmengine.config import Config
 
-    from mmada.engine.runner.explore_runner import ExploreRunner
+    from mmada.engine.runner.strategies import check_explore_settings
     cfg = Config.fromfile(config)
-    s = ExploreRunner._check_settings(cfg.explore)
+    assert cfg.train_cfg.type == 'ExploreLoop'
+    s = check_explore_settings(cfg.train_cfg)
     strategy = AdaSegmentStrategy(NAMES, s['population'], s['checkpoints'],
                                   s['sigma'], 0, s['reward'], s['controller'],
                                   s['reward_cfg'])

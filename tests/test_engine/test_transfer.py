@@ -12,15 +12,15 @@ from mmada.utils import load_checkpoint_file
 
 TRANSFER = ('configs/ada_segment/'
             'ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py')
-# 3 epochs of 16 iterations: the pseudo epoch + E = 2 weighted epochs
+# 3 epochs of 16 iterations: the pseudo interval + E = 2 weighted ones
 OPTIONS = ['train_cfg.max_epochs=3', *SMALL]
 
 
 def logged(output):
-    """{interval: (l^{interval-1}, lambda)} from the hook's log lines."""
+    """{interval: (l^{interval-1}, loss_weights)} from the rule's log lines."""
     found = {}
     for interval, e, losses, lam in re.findall(
-            r'interval (\d+)/3: l\^(\d+) = \[([^\]]*)\]; lambda = '
+            r'interval (\d+)/3: l\^(\d+) = \[([^\]]*)\]; loss_weights = '
             r'\[([^\]]*)\]', output):
         assert int(e) == int(interval) - 1
         found[int(interval)] = (parse(losses), parse(lam))
@@ -49,6 +49,7 @@ def moved_controller(explored, path):
 PATTERNS = 'loss_weighting.losses=[s?.loss_*,loss_seg]'
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('mode, options', [
     ('comb-dy', []), ('single-dy', []), ('pred', []), ('final', []),
     ('untrained', []), ('comb-dy', [PATTERNS])
@@ -56,10 +57,12 @@ PATTERNS = 'loss_weighting.losses=[s?.loss_*,loss_seg]'
 def test_transfer_follows_eq7(explored, tmp_path, mode, options):
     controller = moved_controller(explored, str(tmp_path / 'controller.pth'))
     out = tool('train.py', TRANSFER, '--work-dir', str(tmp_path),
-               '--cfg-options', f'custom_hooks.1.controller={controller}',
-               f'custom_hooks.1.mode={mode}', *OPTIONS, *options).stdout
+               '--cfg-options',
+               f'custom_hooks.1.weighting.controller={controller}',
+               f'custom_hooks.1.weighting.mode={mode}', *OPTIONS,
+               *options).stdout
     lines = logged(out)
-    assert sorted(lines) == [2, 3]  # epoch 1 is the pseudo epoch (weights 1)
+    assert sorted(lines) == [2, 3]  # interval 1: the pseudo one (weights 1)
     losses = {i - 1: lines[i][0] for i in lines}  # l^e, e = 1, 2
     lam = {i: lines[i][1] for i in lines}
     state = load_checkpoint_file(controller)
@@ -67,8 +70,8 @@ def test_transfer_follows_eq7(explored, tmp_path, mode, options):
     names = state['loss_names']
     l_ref = [losses[1][n] for n in names]  # the run's own l^1
     for e in (1, 2):  # interval e + 1 uses lambda^{e+1} from l^e
-        expected = ensemble.weights([losses[e][n] for n in names], l_ref, e,
-                                    2)
+        expected = ensemble.loss_weights([losses[e][n] for n in names],
+                                         l_ref, e, 2)
         got = [lam[e + 1][n] for n in names]
         assert got == pytest.approx(expected.tolist(), rel=1e-4)
     if mode == 'untrained':  # pi^0 of the residual output: the Baseline
@@ -79,6 +82,7 @@ def test_transfer_follows_eq7(explored, tmp_path, mode, options):
         assert list(lam[2]) != names and sorted(lam[2]) == sorted(names)
     ckpt = load_checkpoint_file(str(tmp_path / 'epoch_3.pth'))
     state = ckpt['loss_weights']
-    assert state['epoch'] == 3
-    assert dict(zip(state['names'], state['l_ref'])) == pytest.approx(
+    assert state['weighting']['interval_count'] == 3
+    assert dict(zip(state['names'],
+                    state['weighting']['l_ref'])) == pytest.approx(
         dict(zip(names, l_ref)), rel=1e-4)

@@ -42,7 +42,7 @@ def test_weights_multiply_named_entries_and_keep_raw_values():
     w = LossWeighting(['a', 'b'])
     losses = dict(a=torch.tensor(2.0), b=[torch.tensor([1.0, 3.0])],
                   c=torch.tensor(5.0))
-    w.set_weights([0.5, 3.0])
+    w.set_loss_weights([0.5, 3.0])
     out = w(losses)
     assert out['a'].item() == 1.0  # 0.5 * 2
     assert out['b'][0].tolist() == [3.0, 9.0]
@@ -50,17 +50,17 @@ def test_weights_multiply_named_entries_and_keep_raw_values():
     # unweighted values, reduced as mmengine's parse_losses does
     assert w.values.tolist() == [2.0, 2.0]
     with pytest.raises(ValueError, match='3 loss weights for 2 losses'):
-        w.set_weights([1, 2, 3])
+        w.set_loss_weights([1, 2, 3])
 
 
 def test_all_weights_one_is_bit_for_bit_plain_mmdet():
     plain, _ = tiny_model()
     weighted = copy.deepcopy(plain)
     weighting = add_loss_weighting(weighted, LossWeighting(NAMES))
-    weighting.set_weights([1.0] * 10)
+    weighting.set_loss_weights([1.0] * 10)
     cfg = Config.fromfile(TINY_MODEL)
     heads = HeadGradScaling(weighted, cfg.loss_weighting.heads, NAMES)
-    heads.set_weights([1.0] * 10)
+    heads.set_loss_weights([1.0] * 10)
     train(plain)
     train(weighted)
     assert type(weighted).__name__ == type(plain).__name__
@@ -78,7 +78,7 @@ def test_weighted_total_loss():
     losses = model(**data, mode='loss')
     plain_total, _ = model.parse_losses(losses)
     w = add_loss_weighting(model, LossWeighting(NAMES))
-    w.set_weights([1.0] * 9 + [3.0])
+    w.set_loss_weights([1.0] * 9 + [3.0])
     total, log_vars = model.parse_losses(losses)
     # lambda_seg = 3 adds 2 * loss_seg to the total
     expected = plain_total + 2 * losses['loss_seg']
@@ -91,9 +91,9 @@ def grads_after_backward(model, weights, scaling):
     data = model.data_preprocessor(tiny_batch(), True)
     torch.manual_seed(0)
     w = add_loss_weighting(model, LossWeighting(NAMES))
-    w.set_weights(weights)
+    w.set_loss_weights(weights)
     if scaling is not None:
-        scaling.set_weights(weights)
+        scaling.set_loss_weights(weights)
     total, _ = model.parse_losses(model(**data, mode='loss'))
     total.backward()
     return {n: p.grad.clone() for n, p in model.named_parameters()
@@ -123,7 +123,7 @@ def test_head_scale_factors_by_hand():
     scaling = HeadGradScaling(model, cfg.loss_weighting.heads, NAMES,
                               min_lambda=0.1)
     lam = [4.0, 0.5, 1.0, 1, 1, 1, 1, 1, 1, 0.01]
-    scaling.set_weights(lam)
+    scaling.set_loss_weights(lam)
     s = scaling.scales
     assert s['roi_head.bbox_head.0.fc_cls.weight'] == 1 / 4
     assert s['roi_head.bbox_head.0.fc_reg.weight'] == 1 / 0.5
@@ -173,7 +173,7 @@ def _train(schedule, per_group, attach=True, wd=1e-2):
         if per_group:
             opt.param_groups[1].update(lr=lr / lam, weight_decay=wd * lam)
         else:
-            scaling.set_weights([lam])
+            scaling.set_loss_weights([lam])
         opt.zero_grad()
         (lam * model.loss(x)).backward()
         opt.step()

@@ -8,6 +8,7 @@ from mmada.utils import load_checkpoint_file
 from e2e import SMALL, TINY, metric, run, tool
 
 
+@pytest.mark.e2e
 def test_resume_round_trip(trained_tiny, tmp_path):
     """Train 1 epoch of a 2-epoch schedule, stop, --resume to epoch 2: the
     same weights as the uninterrupted 2-epoch run (checkpoints load
@@ -27,6 +28,7 @@ def test_resume_round_trip(trained_tiny, tmp_path):
         assert torch.equal(straight[key], resumed[key]), key
 
 
+@pytest.mark.e2e
 def test_test_tool_pq_equals_panopticapi(trained_tiny, tmp_path):
     """The PQ tools/test.py prints equals panopticapi's pq_compute on the
     prediction files it writes."""
@@ -43,7 +45,7 @@ def test_test_tool_pq_equals_panopticapi(trained_tiny, tmp_path):
     out_dir = str(tmp_path / 'pred')
     out = tool('test.py', TINY, trained_tiny[1], '--work-dir', str(tmp_path),
                '--out-dir', out_dir, '--classwise', '--cfg-options',
-               f'panoptic_data.test.ann_file={gt_json}').stdout
+               f'test_dataloader.dataset.ann_file={gt_json}').stdout
     pred_json = os.path.join(out_dir, 'predictions.panoptic.json')
     ref = pq_compute(gt_json, pred_json, root + 'panoptic_val',
                      pred_json[:-len('.json')])
@@ -56,6 +58,7 @@ def test_test_tool_pq_equals_panopticapi(trained_tiny, tmp_path):
     assert 'circle' in out  # --classwise prints per-class rows
 
 
+@pytest.mark.e2e
 def test_dist_train_two_processes(tmp_path):
     """tools/dist_train.sh CONFIG 2 runs on a machine without GPUs (gloo)."""
     out = run(['bash', 'tools/dist_train.sh', TINY, '2', '--work-dir',
@@ -68,6 +71,7 @@ def test_dist_train_two_processes(tmp_path):
     assert 'Epoch(train) [1][2/2]' in out
 
 
+@pytest.mark.e2e
 def test_image_demo(trained_tiny, tmp_path):
     out_file = str(tmp_path / 'demo.png')
     img = 'data/synthetic_panoptic/val/000001000001.jpg'
@@ -77,6 +81,7 @@ def test_image_demo(trained_tiny, tmp_path):
     assert 'segments' in out
 
 
+@pytest.mark.e2e
 def test_amp_needs_a_gpu(tmp_path):
     if torch.cuda.is_available():
         pytest.skip('this machine has a GPU')

@@ -25,8 +25,8 @@ import time
 
 EXPLORE = ('configs/ada_segment/'
            'ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py')
-OPTIONS = ['explore.population=4', 'explore.checkpoints=2',
-           'explore.interval=10']
+OPTIONS = ['train_cfg.population=4', 'train_cfg.checkpoints=2',
+           'train_cfg.interval=10']
 
 
 def explore(work_dir, procs):
@@ -89,9 +89,9 @@ def reward_evaluation(checkpoint):
                      format_only=True)
     write, _ = timed(METRICS.build(files_cfg))
     start = time.perf_counter()
-    ann = cfg.val_evaluator.ann_file
-    ref = pq_compute(ann, osp.join(out, 'p.panoptic.json'),
-                     cfg.val_evaluator.seg_prefix, osp.join(out, 'p.panoptic'))
+    meta = loader.dataset.metainfo  # the metric reads its dataset's files
+    ref = pq_compute(meta['ann_file'], osp.join(out, 'p.panoptic.json'),
+                     meta['seg_prefix'], osp.join(out, 'p.panoptic'))
     pq_time = time.perf_counter() - start
     return dict(images=images, inference=inference, in_memory=in_memory,
                 files=write + pq_time, pq=res['PQ'],

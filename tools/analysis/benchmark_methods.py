@@ -28,6 +28,9 @@ Methods (the paper's names):
   {0.5, 1, 2}^2 (9 trainings, via the stage loss weights and the semantic
   loss weight), the best on the proxy val split.
 - ``gradnorm`` (Chen et al. 2018), ``uncertainty`` (Kendall et al. 2018).
+- ``famo`` (Liu et al. 2023), ``dwa`` (Liu et al. 2019), ``rlw`` (random
+  loss weighting, Lin et al. 2022), ``imtl-l`` (Liu et al. 2021): torchjd's
+  scalarizers through ``ScalarizerWeighting``, one training each.
 
 Not included: AM-LFS and BOHB of Table 6.
 
@@ -35,8 +38,8 @@ The default set (``baseline ada-segment ada-segment-a uncertainty``, 3
 seeds) takes about an hour on a 2-core CPU with the tiny configs.
 
 Another dataset or model: ``--configs`` replaces the configs the methods use
-(keys ``baseline explore transfer pbt gradnorm uncertainty``), e.g. COCO
-with 8 GPUs per run::
+(keys ``baseline explore transfer pbt gradnorm uncertainty famo dwa rlw
+imtl-l``), e.g. COCO with 8 GPUs per run::
 
     python tools/analysis/benchmark_methods.py --gpus 8 --configs \
         baseline=configs/cascade_panoptic_fpn/<...>_coco-panoptic.py \
@@ -64,10 +67,12 @@ CONFIGS = dict(
     transfer=TRANSFER,
     pbt='configs/baselines/pbt_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py',
     gradnorm='configs/baselines/gradnorm_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
-    uncertainty='configs/baselines/uncertainty_tiny_1xb4-cos-6e_synthetic-panoptic.py')  # noqa: E501
+    uncertainty='configs/baselines/uncertainty_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
+    **{m: f'configs/baselines/{m}_tiny_1xb4-cos-6e_synthetic-panoptic.py'
+       for m in ('famo', 'dwa', 'rlw', 'imtl-l')})
 METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
            'single-dy', 'untrained', 'reward-local', 'pbt', 'grid',
-           'gradnorm', 'uncertainty')
+           'gradnorm', 'uncertainty', 'famo', 'dwa', 'rlw', 'imtl-l')
 TRANSFER_MODES = ('final', 'pred', 'single-dy', 'untrained')
 DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
 GRID = (0.5, 1.0, 2.0)
@@ -194,7 +199,8 @@ class Bench:
 
 def run_method(bench, method, seed):
     """(test metrics, wall seconds) of one method and seed."""
-    if method in ('baseline', 'gradnorm', 'uncertainty'):
+    if method in ('baseline', 'gradnorm', 'uncertainty', 'famo', 'dwa', 'rlw',
+                  'imtl-l'):
         r = bench.train(method, seed, bench.args.config[method])
         return bench.test(method, seed, r['checkpoint']), r['seconds']
     if method == 'pbt':
@@ -205,13 +211,13 @@ def run_method(bench, method, seed):
     reward = 'local' if method == 'reward-local' else 'local+imp'
     ex_name = 'explore-local' if reward == 'local' else 'explore'
     ex = bench.explore(ex_name, seed, bench.args.config['explore'],
-                       [f'explore.reward={reward}'])
+                       [f'train_cfg.reward={reward}'])
     if method == 'ada-segment-a':
         return bench.test(method, seed, ex['checkpoint']), ex['seconds']
     mode = method if method in TRANSFER_MODES else 'comb-dy'
     r = bench.train(method, seed, bench.args.config['transfer'], [
-        f'custom_hooks.1.controller={ex["controller"]}',
-        f'custom_hooks.1.mode={mode}'
+        f'custom_hooks.1.weighting.controller={ex["controller"]}',
+        f'custom_hooks.1.weighting.mode={mode}'
     ])
     return (bench.test(method, seed, r['checkpoint']),
             ex['seconds'] + r['seconds'])

@@ -22,6 +22,7 @@ import argparse
 import copy
 import statistics
 import time
+from types import SimpleNamespace
 
 import torch
 from mmengine.config import Config
@@ -42,13 +43,11 @@ def parse_args():
 
 def build(config):
     import mmada  # noqa: F401
-    from mmada.datasets import apply_panoptic_data
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.runner import Runner
     register_all_modules()
     cfg = Config.fromfile(config)
-    apply_panoptic_data(cfg)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -78,7 +77,6 @@ def time_steps(model, wrapper, batches, hook=None):
 def main():
     args = parse_args()
     from mmada.engine.hooks import LossWeightHook
-    from mmada.models import HeadGradScaling, LossWeighting, add_loss_weighting
     torch.set_num_threads(torch.get_num_threads())
     cfg, plain, loader = build(args.config)
     batches = []
@@ -89,11 +87,9 @@ def main():
     weighted = copy.deepcopy(plain)
     names = cfg.loss_weighting.losses
     lam = [0.5 + 0.1 * i for i in range(len(names))]  # all != 1
-    hook = LossWeightHook()
-    hook.weighting = add_loss_weighting(weighted, LossWeighting(names))
-    hook.head_scaling = HeadGradScaling(weighted, cfg.loss_weighting.heads,
-                                        names)
-    hook.set_weights(lam)
+    hook = LossWeightHook()  # losses and heads: the config's loss_weighting
+    hook.before_run(SimpleNamespace(cfg=cfg, model=weighted))
+    hook.set_loss_weights(lam)
     plain.train()
     weighted.train()
     runs = dict(
@@ -121,8 +117,8 @@ def main():
         grads = [(n, p) for n, p in model.named_parameters()
                  if n in hook.head_scaling.scales]
         start = time.perf_counter()
-        for n, p in grads:  # what the gradient hooks do
-            hook.head_scaling._scale(n, torch.ones_like(p))
+        for n, p in grads:  # what the gradient hooks do (no optimizer)
+            torch.ones_like(p) * hook.head_scaling.scales[n]
         grads_time.append(time.perf_counter() - start)
         del weighted_losses
     added = statistics.median(losses_time) + statistics.median(grads_time)

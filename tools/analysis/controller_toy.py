@@ -2,6 +2,12 @@
 
     python tools/analysis/controller_toy.py [--seeds 20] [--out FILE.md]
         [--variants NAME ...] [--settings paper small] [--noise 0.1 1.0]
+        [--controller KEY=VALUE ...] [--reward KEY=VALUE ...]
+    python tools/analysis/controller_toy.py --offsets [--seeds 20]
+
+``--controller`` / ``--reward`` add a variant ``custom`` with these
+WeightController / ada_segment_rewards arguments, e.g. ``--controller
+sampling=log betas=0.7,0.999 --reward normalise=rank``.
 
 Each of the m "members" is scored by a noisy function of its sampled weights
 with a known best ``lam*``::
@@ -24,7 +30,8 @@ options of each variant. Two states:
 After each checkpoint t the script measures the distance
 ``rms_i(log lambda_i - log lam*_i)`` of the policy's mean lambda at the
 next state (what it proposes next), and prints it per checkpoint (mean and
-std over seeds) for every variant, next to a reference: a plain evolution
+std over seeds) for every variant and the share of invalid samples (a
+negative entry), next to a reference: a plain evolution
 strategy in log space (``log lam_hat = mu + 0.2 eps``, rewards centred and
 standardised, ``mu += alpha mean_j(r_j eps_j)``, state-blind), with the best
 step size alpha of a grid, chosen by this script per setting. The start
@@ -33,24 +40,37 @@ distance is ~0.5.
 Settings: ``paper`` (m = 8, T = 12) and ``small`` (m = 4, T = 5), both with
 sigma 0.2 and Adam; noise levels 0.1 and 1.0 (PQ-like: the spread of v over
 the population is ~0.5-1).
+
+Why the default (linear sampling) stops at ~0.21 at noise 0.1: with
+``lam_hat ~ N(lam, sigma^2)`` the spread of log lam_hat is ~sigma / lam, so
+the mean that maximises the expected score is not lam* but above it (by
++0.32 in log at lam* = e^-1, +0.06 at 1, +0.01 at e): 0.13 rms over the
+toy's targets (``--offsets``), on top of the noise floor of any
+estimator with 96 samples. ``sampling='log'`` (``lam * exp(sigma eps)``)
+has no such offset and no invalid sample; ``betas=(0.7, 0.999)`` shortens
+Adam's memory from about all 12 checkpoints to ~3 (the moving state's
+optimum moves). Both together are ``LOG_SAMPLING_CONTROLLER``, the variant
+``candidate``.
 """
 import argparse
+import ast
 import os.path as osp
 import time
-from typing import Dict, List
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from mmada.controller import WeightController, ada_segment_rewards
-from mmada.controller.controller import PAPER_CONTROLLER
-from mmada.controller.rewards import PAPER_REWARD
+from mmada.controller import (LOG_SAMPLING_CONTROLLER, PAPER_CONTROLLER,
+                              PAPER_REWARD, WeightController,
+                              ada_segment_rewards)
 
 N = 10
 SIGMA = 0.2
 SETTINGS = dict(paper=(8, 12), small=(4, 5))
 # name -> (WeightController kwargs, ada_segment_rewards kwargs); the first
-# three are earlier readings, the next isolate one change each from the new
-# default (the last, the library's defaults)
+# three are earlier readings, the next isolate one change each from the
+# default (the library's defaults, mmada 0.2), the last is the candidate of
+# issue 8 (LOG_SAMPLING_CONTROLLER)
 OLD = dict(output='exp', param_scale=1.0)
 VARIANTS = {
     'paper literal (linear)': (dict(PAPER_CONTROLLER), PAPER_REWARD),
@@ -59,7 +79,17 @@ VARIANTS = {
     'default, reward not centred': (dict(), PAPER_REWARD),
     'default, exp output': (dict(output='exp'), dict()),
     'default, param_scale 1': (dict(param_scale=1.0), dict()),
-    'new default': (dict(), dict()),
+    'default, rank reward': (dict(), dict(normalise='rank')),
+    'default, lr / sqrt(k)': (dict(lr_schedule='inv_sqrt'), dict()),
+    'default, beta1 0': (dict(betas=(0.0, 0.999)), dict()),
+    'default': (dict(), dict()),
+    'log sampling': (dict(sampling='log'), dict()),
+    'log sampling, beta1 0': (dict(sampling='log', betas=(0.0, 0.999)),
+                              dict()),
+    'log sampling, rank reward': (dict(sampling='log'),
+                                  dict(normalise='rank')),
+    'candidate (log sampling, beta1 0.7)': (dict(LOG_SAMPLING_CONTROLLER),
+                                            dict()),
 }
 ES_STEPS = (0.05, 0.1, 0.2, 0.4, 0.8)
 
@@ -92,22 +122,25 @@ def distance(log_lam: np.ndarray, log_target: np.ndarray) -> float:
 
 
 def run_controller(toy: Toy, m: int, noise: float, seed: int,
-                   ctrl_kwargs: Dict, reward_kwargs: Dict) -> List[float]:
-    """Distances after checkpoints 0..T (0 = before any update)."""
+                   ctrl_kwargs: Dict,
+                   reward_kwargs: Dict) -> Tuple[List[float], float]:
+    """Distances after checkpoints 0..T (0 = before any update) and the
+    share of invalid samples."""
     ctrl = WeightController([f'loss{i}' for i in range(N)], sigma=SIGMA,
                             seed=seed, **ctrl_kwargs)
     l_ref = np.ones(N)
 
     def dist(t):
-        lam = ctrl.weights(np.exp(toy.log_x(t)), l_ref).numpy()
+        lam = ctrl.loss_weights(np.exp(toy.log_x(t)), l_ref).numpy()
         return distance(np.log(np.clip(lam, 1e-6, None)), toy.log_target(t))
 
-    out, v_best = [dist(1)], None
+    out, v_best, invalid = [dist(1)], None, 0
     for t in range(1, toy.checkpoints + 1):
         losses = np.exp(toy.log_x(t))
-        lam = ctrl.weights(losses, l_ref)
+        lam = ctrl.loss_weights(losses, l_ref)
         samples = ctrl.sample(lam, m, t)
         valid = ctrl.is_valid(samples).numpy()
+        invalid += int((~valid).sum())
         log_s = np.log(np.clip(samples.numpy(), 1e-6, None))
         v = toy.score(log_s, t, noise)
         if v_best is None:  # the pseudo epoch's model: lambda = 1
@@ -118,7 +151,7 @@ def run_controller(toy: Toy, m: int, noise: float, seed: int,
         if valid.any():
             v_best = float(v[valid].max())
         out.append(dist(t + 1))
-    return out
+    return out, invalid / (m * toy.checkpoints)
 
 
 def run_es(toy: Toy, m: int, noise: float, seed: int,
@@ -142,9 +175,60 @@ def summarise(curves: np.ndarray) -> str:
         f' | final {mean[-1]:.2f} ± {std[-1]:.2f}'
 
 
+def sampling_offset(log_target: float,
+                    sigma: float = SIGMA,
+                    num: int = 100_000) -> float:
+    """log mu* - log lam*: where the mean mu* of Eq. 2's linear sampling
+    ``N(mu, sigma^2)`` maximises the toy's expected score ``-E(log lam_hat -
+    log lam*)^2`` (valid samples; a fixed set of ``num`` normal draws,
+    ternary search over log mu)."""
+    eps = np.random.RandomState(0).randn(num)
+
+    def loss(log_mu):
+        s = np.exp(log_mu) + sigma * eps
+        s = s[s > 0]
+        return np.mean((np.log(s) - log_target)**2)
+
+    lo, hi = log_target - 1.0, log_target + 2.0
+    for _ in range(60):
+        a, b = lo + (hi - lo) / 3, hi - (hi - lo) / 3
+        lo, hi = (lo, b) if loss(a) < loss(b) else (a, hi)
+    return (lo + hi) / 2 - log_target
+
+
+def print_offsets(seeds: int) -> None:
+    """The offsets of linear sampling at a few lam* and their rms over the
+    toy's targets (fixed state) of ``seeds`` seeds."""
+    for log_target in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        print(f'log lam* {log_target:+.1f}: offset '
+              f'{sampling_offset(log_target):+.3f}')
+    offsets = [
+        sampling_offset(a) for s in range(seeds)
+        for a in Toy(s, 1, False).log_target0
+    ]
+    print(f'rms offset over the targets of {seeds} seeds: '
+          f'{np.sqrt(np.mean(np.square(offsets))):.3f}')
+
+
+def parse_kwargs(items: Sequence[str]) -> Dict:
+    """``['sampling=log', 'betas=0.7,0.999']`` -> ``dict(sampling='log',
+    betas=(0.7, 0.999))`` (values read as Python literals, else str)."""
+    out = {}
+    for item in items:
+        key, _, value = item.partition('=')
+        try:
+            out[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            out[key] = value
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, default=20)
+    parser.add_argument('--first-seed', type=int, default=0,
+                        help='seeds first-seed .. first-seed + seeds - 1 '
+                        '(e.g. to check a choice on other seeds)')
     parser.add_argument('--settings', nargs='+', default=list(SETTINGS),
                         choices=list(SETTINGS))
     parser.add_argument('--noise', nargs='+', type=float, default=[0.1, 1.0])
@@ -153,58 +237,92 @@ def main():
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS),
                         choices=list(VARIANTS))
     parser.add_argument('--m', type=int, default=None, help='override m')
+    parser.add_argument('--checkpoints', type=int, default=None,
+                        help='override T')
     parser.add_argument('--lr', type=float, default=None,
                         help='override the Adam lr of every variant')
+    parser.add_argument('--controller', nargs='+', default=None,
+                        metavar='KEY=VALUE',
+                        help='add a variant "custom" with these '
+                        'WeightController arguments')
+    parser.add_argument('--reward', nargs='+', default=None,
+                        metavar='KEY=VALUE',
+                        help='ada_segment_rewards arguments of "custom"')
     parser.add_argument('--out', default=None,
                         help='also write the final-distance table (markdown)')
+    parser.add_argument('--offsets', action='store_true',
+                        help='only print where linear sampling puts the '
+                        'best mean (its offset from lam*)')
     args = parser.parse_args()
+    if args.offsets:
+        print_offsets(args.seeds)
+        return
+    if args.controller is not None or args.reward is not None:
+        VARIANTS['custom'] = (parse_kwargs(args.controller or []),
+                              parse_kwargs(args.reward or []))
+        args.variants = list(args.variants) + ['custom']
+        print(f'custom: WeightController(**{VARIANTS["custom"][0]}), '
+              f'ada_segment_rewards(**{VARIANTS["custom"][1]})')
     start = time.time()
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     rows = []
     for setting in args.settings:
         m, checkpoints = SETTINGS[setting]
-        m = args.m or m
+        m, checkpoints = args.m or m, args.checkpoints or checkpoints
         for state in args.states:
             for noise in args.noise:
                 key = f'{setting} (m={m}, T={checkpoints}), {state} state, ' \
                       f'noise {noise}'
                 print(f'\n## {key}: distance after checkpoints 0..T '
                       f'(mean of {args.seeds} seeds)')
-                finals = {}
+                finals, invalid = {}, {}
                 for name in args.variants:
                     ctrl_kwargs, reward_kwargs = VARIANTS[name]
                     if args.lr is not None:
                         ctrl_kwargs = dict(ctrl_kwargs, lr=args.lr)
-                    curves = np.array([
+                    runs = [
                         run_controller(Toy(s, checkpoints, state == 'moving'),
                                        m, noise, s, ctrl_kwargs,
                                        reward_kwargs)
-                        for s in range(args.seeds)
-                    ])
+                        for s in seeds
+                    ]
+                    curves = np.array([curve for curve, _ in runs])
                     finals[name] = curves[:, -1]
-                    print(f'{name:>34}: {summarise(curves)}')
+                    invalid[name] = float(np.mean([r for _, r in runs]))
+                    print(f'{name:>36}: {summarise(curves)} | invalid '
+                          f'{100 * invalid[name]:.1f}%')
                 best = None
                 for step in ES_STEPS:
                     curves = np.array([
                         run_es(Toy(s, checkpoints, state == 'moving'), m,
-                               noise, s, step) for s in range(args.seeds)
+                               noise, s, step) for s in seeds
                     ])
                     if best is None or curves[:, -1].mean() < best[1].mean():
                         best = (step, curves[:, -1], curves)
-                print(f'{"ES reference (alpha " + str(best[0]) + ")":>34}: '
+                print(f'{"ES reference (alpha " + str(best[0]) + ")":>36}: '
                       f'{summarise(best[2])}')
-                rows.append((key, finals, best))
+                rows.append((key, finals, best, invalid))
     lines = [
         '| setting | ' + ' | '.join(args.variants) +
         ' | ES reference (best alpha) |',
         '|---|' + '---|' * (len(args.variants) + 1)
     ]
-    for key, finals, (step, es, _) in rows:
+    for key, finals, (step, es, _), _ in rows:
         cells = [
             f'{finals[n].mean():.2f} ± {finals[n].std():.2f} '
             f'({finals[n].mean() / es.mean():.1f}x)' for n in args.variants
         ]
         lines.append(f'| {key} | ' + ' | '.join(cells) +
                      f' | {es.mean():.2f} ± {es.std():.2f} (alpha {step}) |')
+    lines += [
+        '', 'Invalid samples (a negative entry; reward -1, not trained), % '
+        'of all m x T samples:', '',
+        '| setting | ' + ' | '.join(args.variants) + ' |',
+        '|---|' + '---|' * len(args.variants)
+    ]
+    for key, _, _, invalid in rows:
+        lines.append(f'| {key} | ' + ' | '.join(
+            f'{100 * invalid[n]:.1f}' for n in args.variants) + ' |')
     table = '\n'.join(lines)
     print('\nFinal distance rms(log lambda - log lam*), mean ± std over '
           f'{args.seeds} seeds (ratio to the ES reference); start ~0.5:\n')

@@ -17,7 +17,7 @@ checkpoint t (the mean over the given explorations, e.g. seeds):
   policy, next state);
 - ``PQ best`` and the spread of the members' PQ, the number of members
   that trained and were scored (``valid``: a sample with a negative weight
-  is not trained), and the range of lambda (``lam min``, ``lam max``).
+  is not trained), and the range of lambda (``lambda min``, ``lambda max``).
 
 The last line sums the moves: the share of lambda's movement that learning
 made. Read it with the README section "Is the controller learning?".
@@ -58,8 +58,10 @@ def rows(logs):
         row['valid'] = float(
             np.mean([sum(m.get('ok', m['v'] is not None)
                          for m in e[i]['members']) for e in logs]))
-        row['lam min'] = float(np.mean([min(e[i]['lam']) for e in logs]))
-        row['lam max'] = float(np.mean([max(e[i]['lam']) for e in logs]))
+        row['lambda min'] = float(
+            np.mean([min(e[i]['loss_weights']) for e in logs]))
+        row['lambda max'] = float(
+            np.mean([max(e[i]['loss_weights']) for e in logs]))
         row['PQ spread'] = float(
             np.mean([
                 np.std([m['v'] for m in e[i]['members']
@@ -71,7 +73,7 @@ def rows(logs):
 
 def markdown(table):
     keys = ['t'] + [name for name, _ in COLUMNS] + [
-        'PQ best', 'PQ spread', 'valid', 'lam min', 'lam max'
+        'PQ best', 'PQ spread', 'valid', 'lambda min', 'lambda max'
     ]
     lines = ['| ' + ' | '.join(keys) + ' |', '|' + '---|' * len(keys)]
     for row in table:

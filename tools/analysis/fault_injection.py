@@ -6,7 +6,7 @@ each resumed run ends identical to the uninterrupted one.
 
 A point is where the process kills itself with SIGKILL (no clean-up, as a
 power cut or the OOM killer would), the k-th time it gets there
-(``MMADA_FAULT``, see mmada/utils/faults.py); with ``--procs 2`` the
+(mmada.testing's ``FaultHook``, added to the config); with ``--procs 2`` the
 exploration runs over 2 processes (``tools/dist_explore.sh``), a point with
 ``#r`` kills only rank r (torchrun then stops the other one) and one without
 kills every rank there; the resumed run also uses 2 processes:
@@ -36,7 +36,7 @@ import torch
 EXPLORE = ('configs/ada_segment/'
            'ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py')
 SMALL = [
-    'explore.population=2', 'explore.checkpoints=2', 'explore.interval=4',
+    'train_cfg.population=2', 'train_cfg.checkpoints=2', 'train_cfg.interval=4',
     'train_dataloader.dataset.indices=32', 'val_dataloader.dataset.indices=8'
 ]
 POINTS = ('train_iter@6', 'evaluate@3', 'controller_update',
@@ -46,13 +46,27 @@ POINTS_2 = ('train_iter@6#1', 'evaluate@3#1', 'controller_update#0',
             'controller_update', 'checkpoint_saved#1', 'checkpoint_saved')
 
 
+def fault_config(work_dir, fault):
+    """The exploration config plus mmada.testing's FaultHook for ``fault``
+    (``point[@k][#r]``)."""
+    spec, _, rank = fault.partition('#')
+    point, _, at = spec.partition('@')
+    path = osp.join(work_dir, 'fault_config.py')
+    with open(path, 'w') as f:
+        f.write(f"_base_ = '{osp.abspath(EXPLORE)}'\n"
+                "custom_imports = dict(imports=['mmada', 'mmada.testing'],\n"
+                '                      allow_failed_imports=False)\n'
+                "custom_hooks = [dict(type='LossWeightHook'),\n"
+                f"                dict(type='FaultHook', point='{point}', "
+                f"at={int(at or 1)}, rank={int(rank) if rank else None})]\n")
+    return path
+
+
 def explore(work_dir, resume=False, fault=None, procs=1):
     env = dict(os.environ, OMP_NUM_THREADS='1', PORT='29699')
-    env.pop('MMADA_FAULT', None)
-    if fault:
-        env['MMADA_FAULT'] = fault
-    launch = [sys.executable, 'tools/explore.py', EXPLORE] if procs == 1 \
-        else ['bash', 'tools/dist_explore.sh', EXPLORE, str(procs)]
+    config = fault_config(work_dir, fault) if fault else EXPLORE
+    launch = [sys.executable, 'tools/explore.py', config] if procs == 1 \
+        else ['bash', 'tools/dist_explore.sh', config, str(procs)]
     cmd = launch + ['--work-dir', work_dir, '--cfg-options', *SMALL] + (
         ['--resume'] if resume else [])
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
@@ -81,7 +95,7 @@ def same_result(a, b):
     for pa, pb in zip(ca['snapshots'], cb['snapshots']):
         if any(not torch.equal(pa[k], pb[k]) for k in pa):
             return False
-    if not torch.equal(ca['best_weights'], cb['best_weights']):
+    if not torch.equal(ca['best_loss_weights'], cb['best_loss_weights']):
         return False
     ma = load_checkpoint_file(osp.join(a, 'best_model.pth'))['state_dict']
     mb = load_checkpoint_file(osp.join(b, 'best_model.pth'))['state_dict']

@@ -8,30 +8,29 @@ The output is made in a temporary sibling directory and renamed to ``--out``
 when complete; see ``mmada/datasets/synthetic.py`` for what is generated.
 """
 import argparse
-import inspect
+import dataclasses
 import os.path as osp
 import shutil
 import sys
 import time
 
-from mmada.datasets.synthetic import (dataset_summary,
+from mmada.datasets.synthetic import (SyntheticOptions, dataset_summary,
                                       generate_synthetic_panoptic)
 
 
 def parse_args() -> argparse.Namespace:
-    """One flag per argument of generate_synthetic_panoptic, with its
-    default (read from the signature: the defaults live in one place)."""
+    """One flag per field of SyntheticOptions, with its default (the
+    defaults live in one place)."""
     parser = argparse.ArgumentParser(
         description='Generate the synthetic panoptic dataset')
     parser.add_argument(
         '--out', default='data/synthetic_panoptic', help='output directory')
-    params = inspect.signature(generate_synthetic_panoptic).parameters
-    for name, param in list(params.items())[1:]:
+    for field in dataclasses.fields(SyntheticOptions):
         parser.add_argument(
-            '--' + name.replace('_', '-'),
-            type=type(param.default),
-            default=param.default,
-            help=f'default {param.default}')
+            '--' + field.name.replace('_', '-'),
+            type=type(field.default),
+            default=field.default,
+            help=f'default {field.default}')
     parser.add_argument(
         '--overwrite',
         action='store_true',

@@ -2,22 +2,12 @@
 # tools/dataset_converters/ade20k2coco.py (see the README for the steps).
 # mmdet's base only defines val/test; the train dataloader is added here.
 # Classes are read from the converted JSON (things first, the names of
-# mmdet's ADE20KPanopticDataset.METAINFO).
+# mmdet's ADE20KPanopticDataset.METAINFO). PanopticMetric reads the files of
+# the dataset it evaluates.
 _base_ = 'mmdet::_base_/datasets/ade20k_panoptic.py'
 
-panoptic_data = dict(
-    data_root='data/ADEChallengeData2016/',
-    train=dict(
-        ann_file='ade20k_panoptic_train.json',
-        img='images/training/',
-        seg='ade20k_panoptic_train/'),
-    val=dict(
-        ann_file='ade20k_panoptic_val.json',
-        img='images/validation/',
-        seg='ade20k_panoptic_val/'))
-
-unset = '<set by apply_panoptic_data(cfg)>'
 dataset_type = 'PanopticDataset'
+data_root = 'data/ADEChallengeData2016/'
 backend_args = None
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
@@ -43,13 +33,20 @@ train_dataloader = dict(
     batch_sampler=dict(type='AspectRatioBatchSampler'),
     dataset=dict(
         type=dataset_type,
-        data_root='data/ADEChallengeData2016/',
-        ann_file=unset,
+        data_root=data_root,
+        ann_file='ade20k_panoptic_train.json',
+        data_prefix=dict(img='images/training/', seg='ade20k_panoptic_train/'),
         filter_cfg=dict(filter_empty_gt=True, min_size=32),
         pipeline=train_pipeline,
         backend_args=backend_args))
 val_dataloader = dict(
-    dataset=dict(type=dataset_type, ann_file=unset, pipeline=test_pipeline))
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file='ade20k_panoptic_val.json',
+        data_prefix=dict(
+            img='images/validation/', seg='ade20k_panoptic_val/'),
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='PanopticMetric', ann_file=unset)
+val_evaluator = dict(_delete_=True, type='PanopticMetric')
 test_evaluator = val_evaluator

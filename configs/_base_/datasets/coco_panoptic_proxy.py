@@ -1,20 +1,24 @@
 # COCO panoptic, Ada-Segment's proxy setting: train on the proxy train split
 # of train2017 (~108k images), validate on the 10k proxy val images (same
-# image and PNG folders), test on the real val2017. Make the split with
+# image and PNG folders), test on the real val2017. The split (seed 0) is
+# made on first use when its files are missing, or beforehand with
 #   python tools/misc/make_proxy_split.py \
 #       data/coco/annotations/panoptic_train2017.json --preset coco
 _base_ = './coco_panoptic.py'
 
-panoptic_data = dict(
-    train=dict(
+proxy_split = dict(
+    source='annotations/panoptic_train2017.json', num_val=10000, seed=0)
+train_dataloader = dict(
+    dataset=dict(
         ann_file='annotations/panoptic_proxy_train2017.json',
-        img='train2017/',
-        seg='annotations/panoptic_train2017/'),
-    val=dict(
+        proxy_split=proxy_split))
+val_dataloader = dict(
+    dataset=dict(
         ann_file='annotations/panoptic_proxy_val2017.json',
-        img='train2017/',
-        seg='annotations/panoptic_train2017/'),
-    test=dict(
+        data_prefix=dict(
+            img='train2017/', seg='annotations/panoptic_train2017/'),
+        proxy_split=proxy_split))
+test_dataloader = dict(
+    dataset=dict(
         ann_file='annotations/panoptic_val2017.json',
-        img='val2017/',
-        seg='annotations/panoptic_val2017/'))
+        data_prefix=dict(img='val2017/', seg='annotations/panoptic_val2017/')))

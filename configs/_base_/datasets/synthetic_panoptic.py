@@ -1,29 +1,16 @@
 # The built-in synthetic panoptic dataset (mmada/datasets/synthetic.py):
 # 8 thing and 5 stuff classes, ~128 px images; made under data_root on first
-# use (~5 s on one core) by apply_panoptic_data. Proxy setting as for COCO:
-# train on the proxy train split (400 of the 480 train images), validate on
-# the 80 proxy val images, test on the separate val split (120 images).
+# use (~5 s on one core) by the dataset itself (``synthetic``: the options of
+# mmada.datasets.SyntheticOptions). Proxy setting as for COCO: train on the
+# proxy train split (400 of the 480 train images), validate on the 80 proxy
+# val images, test on the separate val split (120 images).
 # CPU settings: small images, batch 4, no worker processes (deterministic).
 _base_ = './coco_panoptic.py'
 
-panoptic_data = dict(
-    _delete_=True,
-    data_root='data/synthetic_panoptic/',
-    train=dict(
-        ann_file='annotations/panoptic_proxy_train.json',
-        img='train/',
-        seg='annotations/panoptic_train/'),
-    val=dict(
-        ann_file='annotations/panoptic_proxy_val.json',
-        img='train/',
-        seg='annotations/panoptic_train/'),
-    test=dict(
-        ann_file='annotations/panoptic_val.json',
-        img='val/',
-        seg='annotations/panoptic_val/'),
-    # arguments of generate_synthetic_panoptic (the defaults, written out)
-    synthetic=dict(
-        num_train=480, num_val=120, num_proxy_val=80, seed=0, difficulty=0.5))
+data_root = 'data/synthetic_panoptic/'
+# the defaults, written out
+synthetic = dict(
+    num_train=480, num_val=120, num_proxy_val=80, seed=0, difficulty=0.5)
 
 backend_args = None
 train_pipeline = [
@@ -46,10 +33,29 @@ train_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(pipeline=train_pipeline))
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/panoptic_proxy_train.json',
+        data_prefix=dict(img='train/', seg='annotations/panoptic_train/'),
+        synthetic=synthetic,
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=4,
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/panoptic_proxy_val.json',
+        data_prefix=dict(img='train/', seg='annotations/panoptic_train/'),
+        synthetic=synthetic,
+        pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=4,
+    num_workers=0,
+    persistent_workers=False,
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/panoptic_val.json',
+        data_prefix=dict(img='val/', seg='annotations/panoptic_val/'),
+        synthetic=synthetic,
+        pipeline=test_pipeline))

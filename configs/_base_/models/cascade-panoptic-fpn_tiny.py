@@ -1,6 +1,7 @@
 # A small version of the paper's network that trains on a 2-core CPU: a narrow
 # ResNet-18 (16 base channels), a 32-channel FPN, small RoI heads. Same parts
-# and the same 10 losses as cascade-panoptic-fpn_r50_fpn.py.
+# and the same 10 losses as cascade-panoptic-fpn_r50_fpn.py. Its heads have
+# the built-in synthetic dataset's 8 thing and 5 stuff classes.
 _base_ = './cascade-panoptic-fpn_r50_fpn.py'
 
 channels = 32
@@ -27,7 +28,7 @@ model = dict(
                 in_channels=channels,
                 fc_out_channels=128,
                 roi_feat_size=7,
-                num_classes=80,
+                num_classes=8,
                 bbox_coder=dict(
                     type='DeltaXYWHBBoxCoder',
                     target_means=[0., 0., 0., 0.],
@@ -43,11 +44,17 @@ model = dict(
         ],
         mask_roi_extractor=dict(out_channels=channels),
         mask_head=dict(
-            num_convs=2, in_channels=channels, conv_out_channels=channels)),
+            num_convs=2,
+            in_channels=channels,
+            conv_out_channels=channels,
+            num_classes=8)),
     semantic_head=dict(
+        num_things_classes=8,
+        num_stuff_classes=5,
         in_channels=channels,
         inner_channels=channels,
         norm_cfg=dict(type='GN', num_groups=8, requires_grad=True)),
+    panoptic_fusion_head=dict(num_things_classes=8, num_stuff_classes=5),
     train_cfg=dict(
         rpn=dict(sampler=dict(num=128)),
         rpn_proposal=dict(nms_pre=500, max_per_img=300),

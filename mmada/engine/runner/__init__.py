@@ -1,4 +1,9 @@
+from .explore_loop import ExploreLoop
 from .explore_runner import ExploreRunner
-from .population import GroupSampler, MemberLayout
+from .population import (FreshAspectRatioBatchSampler, GroupSampler,
+                         MemberLayout)
 
-__all__ = ['ExploreRunner', 'GroupSampler', 'MemberLayout']
+__all__ = [
+    'ExploreLoop', 'ExploreRunner', 'FreshAspectRatioBatchSampler',
+    'GroupSampler', 'MemberLayout'
+]

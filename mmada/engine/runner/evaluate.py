@@ -7,8 +7,6 @@ import torch
 import torch.distributed as torch_dist
 from mmengine.evaluator import Evaluator
 
-from mmada.utils.faults import fault_point
-
 
 def merge_shards(parts: List[list], size: int) -> list:
     """Per-sample results of the group's shards in dataset order, each
@@ -46,7 +44,6 @@ def evaluate_member(model: torch.nn.Module,
     was_training = model.training
     model.eval()
     for data_batch in dataloader:
-        fault_point('evaluate')
         outputs = model.val_step(data_batch)
         evaluator.process(data_samples=outputs, data_batch=data_batch)
     metrics = {}

@@ -1,12 +1,14 @@
-"""The population's plumbing: which rank trains which member, member states,
-and the data each member sees. No Ada-Segment logic here."""
+"""The population's plumbing: which rank trains which member, the data each
+member sees, and one value for every process. No Ada-Segment logic here."""
 import copy
 import math
-from typing import Any, Dict, Iterator, List, Optional, Sized
+from typing import Any, Iterator, List, Optional, Sized
 
 import torch
 from mmengine.dataset import DefaultSampler
+from mmengine.dist import broadcast_object_list
 from mmengine.model import is_model_wrapper
+from mmdet.datasets.samplers import AspectRatioBatchSampler
 from mmdet.registry import DATA_SAMPLERS
 
 
@@ -86,43 +88,52 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return model.module if is_model_wrapper(model) else model
 
 
-def capture_state(runner) -> Dict[str, Any]:
-    """A member as it stands: weights (buffers included), optimizer, lr
-    schedule, and the iteration counter (copies, so later training does not
-    change them)."""
-    return copy.deepcopy(
-        dict(
-            model=unwrap(runner.model).state_dict(),
-            optimizer=runner.optim_wrapper.state_dict(),
-            param_schedulers=[
-                s.state_dict() for s in runner.param_schedulers or []
-            ],
-            iter=runner.train_loop._iter,
-            epoch=getattr(runner.train_loop, '_epoch', 0)))
+@DATA_SAMPLERS.register_module()
+class FreshAspectRatioBatchSampler(AspectRatioBatchSampler):
+    """mmdet's AspectRatioBatchSampler whose every pass starts with empty
+    buckets: an interval that stops mid-pass leaves no indices behind for
+    the next member (mmdet's keeps them for its next pass)."""
+
+    def __iter__(self) -> Iterator[List[int]]:
+        AspectRatioBatchSampler.__init__(self, self.sampler, self.batch_size,
+                                         self.drop_last)
+        return super().__iter__()
 
 
-def restore_state(runner, state: Dict[str, Any]) -> None:
-    """Make the runner's model, optimizer and schedulers ``state``."""
-    unwrap(runner.model).load_state_dict(state['model'])
-    runner.optim_wrapper.load_state_dict(copy.deepcopy(state['optimizer']))
-    for scheduler, s in zip(runner.param_schedulers or [],
-                            state['param_schedulers']):
-        scheduler.load_state_dict(copy.deepcopy(s))
-    runner.train_loop._iter = state['iter']
-    if hasattr(runner.train_loop, '_epoch'):
-        runner.train_loop._epoch = state['epoch']
+def member_dataloader_cfg(cfg: dict, layout: MemberLayout,
+                          seed: int) -> dict:
+    """A dataloader config sharded over the member's group, seeded
+    explicitly (the same on every process), with epoch-dependent worker
+    seeds and fresh aspect-ratio buckets at every pass."""
+    cfg = copy.deepcopy(cfg)
+    sampler = cfg.get('sampler') or dict(type='DefaultSampler')
+    cfg['sampler'] = dict(
+        type='GroupSampler',
+        shuffle=sampler.get('shuffle', True),
+        round_up=sampler.get('round_up', True),
+        seed=seed,
+        rank=layout.group_rank,
+        world_size=layout.group_size)
+    batch_sampler = cfg.get('batch_sampler') or {}
+    if batch_sampler.get('type') in ('AspectRatioBatchSampler',
+                                     AspectRatioBatchSampler):
+        cfg['batch_sampler'] = dict(batch_sampler,
+                                    type='FreshAspectRatioBatchSampler')
+    cfg.setdefault('worker_init_fn', dict(type='seed_worker'))
+    return cfg
 
 
 def interval_batches(dataloader, interval: int, key: int) -> Iterator[Any]:
     """``interval`` batches, the same for every member at a checkpoint:
     the sampler's epoch is set from ``key`` (and a counter when an interval
-    spans several passes over the data), and a batch sampler's leftovers
-    from an interrupted pass (mmdet's AspectRatioBatchSampler keeps them
-    between passes) are dropped."""
+    spans several passes over the data)."""
     passes = 0
     produced = 0
     while produced < interval:
-        _start_pass(dataloader, key * 10_000 + passes)
+        sampler = getattr(dataloader.batch_sampler, 'sampler', None)
+        if not hasattr(sampler, 'set_epoch'):
+            sampler = dataloader.sampler
+        sampler.set_epoch(key * 10_000 + passes)
         for batch in dataloader:
             yield batch
             produced += 1
@@ -131,13 +142,9 @@ def interval_batches(dataloader, interval: int, key: int) -> Iterator[Any]:
         passes += 1
 
 
-def _start_pass(dataloader, epoch: int) -> None:
-    batch_sampler = dataloader.batch_sampler
-    sampler = getattr(batch_sampler, 'sampler', None)
-    if not hasattr(sampler, 'set_epoch'):
-        sampler = dataloader.sampler
-    sampler.set_epoch(epoch)
-    if hasattr(batch_sampler, '_aspect_ratio_buckets'):
-        batch_sampler._aspect_ratio_buckets = [
-            [] for _ in batch_sampler._aspect_ratio_buckets
-        ]
+def broadcast(value: Any, src: int = 0) -> Any:
+    """Rank ``src``'s ``value`` on every process (itself without
+    torch.distributed)."""
+    payload = [value]
+    broadcast_object_list(payload, src=src)
+    return payload[0]

@@ -23,11 +23,13 @@ DIAGNOSTICS = ('reward_local_mean', 'reward_local_std', 'reward_imp_mean',
 
 
 class ExploreReport:
-    """Progress, history and artifacts of an :class:`ExploreRunner`."""
+    """Progress, history and artifacts of an :class:`ExploreLoop` (read
+    through its public attributes and its runner's)."""
 
-    def __init__(self, runner, num_checkpoints: int) -> None:
-        self.runner = runner
-        self.num_checkpoints = num_checkpoints
+    def __init__(self, loop) -> None:
+        self.loop = loop
+        self.runner = loop.runner
+        self.num_checkpoints = loop.num_checkpoints
         self.history: List[Dict[str, Any]] = []
         self.timing = dict(train=0.0, eval=0.0, total=0.0)
         self._start = time.perf_counter()
@@ -38,20 +40,22 @@ class ExploreReport:
         self.runner.logger.info(f'[explore] {msg}')
 
     def log_plan(self) -> None:
-        r, s = self.runner, self.runner.settings
-        names = r.loss_hook.weighting.names or r.loss_hook.weighting.patterns
+        loop, s = self.loop, self.loop.settings
+        hook = loop.loss_hook
+        names = hook.names if hook.names_known else hook.patterns
         self.log(
             f'm={s["population"]} members, T={self.num_checkpoints} '
-            f'checkpoints, q={r.interval} iterations per interval (+ the '
+            f'checkpoints, q={loop.interval} iterations per interval (+ the '
             f'pseudo epoch), sigma={s["sigma"]}, reward={s["reward"]}; '
             f'{len(names)} weighted losses {names}; proxy train '
-            f'{len(r.train_data.dataset)} images, proxy val '
-            f'{len(r.val_data.dataset)} images; {r.world_size} process(es), '
-            f'{r.layout.group_size} per member; output in {r.work_dir}')
+            f'{len(loop.dataloader.dataset)} images, proxy val '
+            f'{len(loop.val_dataloader.dataset)} images; '
+            f'{self.runner.world_size} process(es), '
+            f'{loop.layout.group_size} per member; output in '
+            f'{self.runner.work_dir}')
 
     def log_member(self, t: int, member: int) -> None:
-        r = self.runner
-        mine = len(r.layout.my_members)
+        mine = len(self.loop.layout.my_members)
         total = mine * self.num_checkpoints
         done = self._members_done
         elapsed = time.perf_counter() - self._start
@@ -60,8 +64,8 @@ class ExploreReport:
             left = total - done
             eta = f', ETA {_hms(elapsed / done * left)}'
         self.log(f'checkpoint {t}/{self.num_checkpoints}, member '
-                 f'{member + 1}/{r.settings["population"]}: training '
-                 f'{r.interval} iterations{eta}')
+                 f'{member + 1}/{self.loop.settings["population"]}: '
+                 f'training {self.loop.interval} iterations{eta}')
         self._members_done += 1
 
     # -- history ----------------------------------------------------------------
@@ -70,11 +74,11 @@ class ExploreReport:
             dict(checkpoint=0, pseudo_epoch=True, losses=_floats(losses),
                  v_best=v, time=self._times()))
         self.log(f'pseudo epoch done: PQ {v:.2f}; l^1 = ' + _named(
-            self.runner.loss_hook.names, losses))
+            self.loop.loss_hook.names, losses))
 
-    def add_checkpoint(self, t, lam, samples, results, rewards, best, update,
-                       state) -> None:
-        names = self.runner.loss_hook.names
+    def add_checkpoint(self, t, loss_weights, samples, results, rewards, best,
+                       update, state) -> None:
+        names = self.loop.loss_hook.names
         members = []
         for r, sample, reward in zip(results, samples, rewards):
             metrics = {
@@ -82,7 +86,7 @@ class ExploreReport:
                 for k in PQ_KEYS
             }
             members.append(
-                dict(member=r['member'], weights=_floats(sample),
+                dict(member=r['member'], loss_weights=_floats(sample),
                      losses=None if r['losses'] is None else _floats(
                          r['losses']),
                      v=None if not r['ok'] else r['v'], ok=r['ok'],
@@ -91,15 +95,17 @@ class ExploreReport:
         previous = self.history[-1].get('controller') or {}
         if 'lam_after' in previous:  # pi^{t-1} at state t vs at state t-1
             update['state_move'] = rms(
-                log_weights(lam) - log_weights(previous['lam_after']))
-        entry = dict(checkpoint=t, loss_names=names, lam=_floats(lam),
+                log_weights(loss_weights) -
+                log_weights(previous['lam_after']))
+        entry = dict(checkpoint=t, loss_names=names,
+                     loss_weights=_floats(loss_weights),
                      members=members, best=best, v_best=state['v_best'],
                      l_best=_floats(state['l_best']),
                      controller=update, time=self._times())
         self.history.append(entry)
         vis = self.runner.visualizer
-        vis.add_scalars({f'explore/lambda/{n}': float(w)
-                         for n, w in zip(names, lam)}, step=t)
+        vis.add_scalars({f'explore/loss_weights/{n}': float(w)
+                         for n, w in zip(names, loss_weights)}, step=t)
         vis.add_scalars({'explore/v_best': state['v_best'],
                          'explore/mean_reward': float(np.mean(rewards))},
                         step=t)
@@ -121,7 +127,8 @@ class ExploreReport:
         self.log(f'checkpoint {t}/{self.num_checkpoints}: PQ [{pq}], '
                  f'rewards {np.round(rewards, 3).tolist()}, best member '
                  f'{best if best is None else best + 1}, v_best '
-                 f'{state["v_best"]:.2f}; lambda = ' + _named(names, lam))
+                 f'{state["v_best"]:.2f}; loss weights = ' +
+                 _named(names, loss_weights))
 
     def _times(self) -> Dict[str, float]:
         self.timing['total'] = time.perf_counter() - self._start
@@ -140,8 +147,8 @@ class ExploreReport:
         run continues; the other files are derived from it.
         """
         full = dict(state, strategy=strategy.state_dict(),
-                    strategy_type=self.runner.settings['strategy'],
-                    loss_names=self.runner.loss_hook.names,
+                    strategy_type=self.loop.settings['strategy'],
+                    loss_names=self.loop.loss_hook.names,
                     history=self.history, timing=dict(self.timing))
         atomic_torch_save(full, self.path('explore_state.pth'))
         strategy.save(self.runner.work_dir)
@@ -152,15 +159,18 @@ class ExploreReport:
 
     def load(self, state: Dict[str, Any]) -> None:
         self.history = list(state['history'])
+        for entry in self.history:  # written by mmada <= 0.2
+            if 'lam' in entry:
+                entry['loss_weights'] = entry.pop('lam')
         self.timing = dict(state['timing'])
         self._start = time.perf_counter() - self.timing['total']
-        self._members_done = len(self.runner.layout.my_members) * state[
+        self._members_done = len(self.loop.layout.my_members) * state[
             'checkpoint']
 
     def finish(self, state: Dict[str, Any]) -> None:
         """Save M_best^T as an mmengine checkpoint and say where it all is."""
         r = self.runner
-        meta = dict(dataset_meta=r.train_data.dataset.metainfo,
+        meta = dict(dataset_meta=self.loop.dataloader.dataset.metainfo,
                     explore=dict(checkpoint=state['checkpoint'],
                                  v_best=state['v_best']))
         atomic_torch_save(
@@ -176,7 +186,7 @@ class ExploreReport:
         self.log(f'controller: {self.path("controller.pth")}; best model: '
                  f'{self.path("best_model.pth")}; log: '
                  f'{self.path("explore_log.jsonl")}; plots: '
-                 f'{self.path("lambda.png")}, {self.path("pq.png")}, '
+                 f'{self.path("loss_weights.png")}, {self.path("pq.png")}, '
                  f'{self.path("learning.png")}')
 
     def _plot(self) -> None:
@@ -189,14 +199,14 @@ class ExploreReport:
         names = checkpoints[0]['loss_names']
         ts = [e['checkpoint'] for e in checkpoints]
         fig, ax = plt.subplots(figsize=(7, 4))
-        lam = np.array([e['lam'] for e in checkpoints])
+        loss_weights = np.array([e['loss_weights'] for e in checkpoints])
         for i, name in enumerate(names):
-            ax.plot(ts, lam[:, i], marker='o', label=name)
+            ax.plot(ts, loss_weights[:, i], marker='o', label=name)
         ax.set(xlabel='checkpoint t',
                ylabel='lambda (mean of the samples)',
                title='Loss weights per checkpoint')
         ax.legend(fontsize=7, ncol=2)
-        _save_fig(fig, self.path('lambda.png'))
+        _save_fig(fig, self.path('loss_weights.png'))
         fig, ax = plt.subplots(figsize=(7, 4))
         for e in checkpoints:
             vs = [m['v'] for m in e['members'] if m['v'] is not None]

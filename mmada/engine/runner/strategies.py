@@ -1,11 +1,12 @@
-"""How the population's loss weights are chosen at each checkpoint.
+"""How the population's loss weights are chosen at each checkpoint, and the
+exploration's settings (``train_cfg`` of an ``ExploreLoop``).
 
 ``AdaSegmentStrategy`` is the paper's (the weight controller, Eqs. 1-6);
 ``PBTStrategy`` is its Baseline-P (the same population, exploit and explore,
 no controller). Both are pure logic: the runner trains and evaluates.
 """
 import os.path as osp
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -13,6 +14,75 @@ import torch
 from mmada.controller import WeightController, ada_segment_rewards
 from mmada.controller.rewards import DEFAULT_STD_FLOOR, reward_terms
 from mmada.utils import atomic_torch_save
+
+
+EXPLORE_KEYS = dict(
+    strategy='ada-segment',  # or 'pbt' (Baseline-P: no controller)
+    population=8,  # m
+    checkpoints=None,  # T; default: intervals in the schedule - 1
+    interval=None,  # q iterations; default: one epoch
+    sigma=0.2,  # Eq. 2
+    reward='local+imp',  # Eq. 5, or 'local' (the reward ablation)
+    # ada_segment_rewards' baseline / std_floor; dict(baseline='none',
+    # std_floor=0.0) is the paper read literally (PAPER_REWARD)
+    reward_cfg=dict(),
+    controller=dict(),  # WeightController kwargs (hidden, lr, ...)
+    seed=None,  # default: the runner's seed
+    metric='coco_panoptic/PQ')  # the reward's v
+
+
+def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
+    """The exploration's keys of ``train_cfg`` with the defaults of
+    ``EXPLORE_KEYS``; a one-line error naming the key for anything wrong."""
+    settings = {
+        k: v
+        for k, v in train_cfg.items()
+        if k not in ('type', 'max_epochs', 'max_iters')
+    }
+    unknown = sorted(set(settings) - set(EXPLORE_KEYS))
+    if unknown:
+        raise KeyError(f'train_cfg: unknown ExploreLoop keys {unknown}; '
+                       f'expected max_epochs or max_iters and '
+                       f'{sorted(EXPLORE_KEYS)}')
+    s = {**EXPLORE_KEYS, **settings}
+    if not isinstance(s['population'], int) or s['population'] < 2:
+        raise ValueError('train_cfg.population must be an integer >= 2 '
+                         f'(rewards compare members), got {s["population"]!r}')
+    if not s['sigma'] > 0:
+        raise ValueError(f'train_cfg.sigma must be > 0, got {s["sigma"]}')
+    for key, name in (('checkpoints', 'T'), ('interval', 'q')):
+        if s[key] is not None and s[key] < 1:
+            raise ValueError(f'train_cfg.{key} ({name}) must be >= 1, got '
+                             f'{s[key]}')
+    if s['strategy'] not in ('ada-segment', 'pbt'):
+        raise ValueError("train_cfg.strategy must be 'ada-segment' or 'pbt', "
+                         f'got {s["strategy"]!r}')
+    if s['reward'] not in ('local+imp', 'local'):
+        raise ValueError("train_cfg.reward must be 'local+imp' or 'local', "
+                         f'got {s["reward"]!r}')
+    return s
+
+
+def loss_problem(names: List[str], losses: np.ndarray) -> Optional[str]:
+    """Why a mean loss vector cannot be the controller's state (None if it
+    can)."""
+    bad = [f'{n}={v:.4g}' for n, v in zip(names, losses)
+           if not np.isfinite(v) or v < 0]
+    if bad:
+        return ('losses must be finite and >= 0 (Eq. 1 divides by them), '
+                f'got {", ".join(bad)}')
+    return None
+
+
+def build_strategy(settings: Dict[str, Any], loss_names: Sequence[str],
+                   num_checkpoints: int, seed: int):
+    """The strategy ``settings['strategy']`` names, for these losses."""
+    s = settings
+    if s['strategy'] == 'pbt':
+        return PBTStrategy(loss_names, s['population'], seed)
+    return AdaSegmentStrategy(loss_names, s['population'], num_checkpoints,
+                              s['sigma'], seed, s['reward'], s['controller'],
+                              s['reward_cfg'])
 
 
 class AdaSegmentStrategy:
@@ -49,7 +119,7 @@ class AdaSegmentStrategy:
     def propose(self, t: int,
                 state: Dict[str, Any]) -> Tuple[torch.Tensor, torch.Tensor]:
         """lambda^{t+1} = pi(l_best^t) (Eq. 1) and m samples (Eq. 2)."""
-        lam = self.controller.weights(state['l_best'], state['l_ref'])
+        lam = self.controller.loss_weights(state['l_best'], state['l_ref'])
         return lam, self.controller.sample(lam, self.population, t)
 
     def learn(self, t: int, state: Dict[str, Any], samples: torch.Tensor,
@@ -74,7 +144,7 @@ class AdaSegmentStrategy:
         return rewards, info
 
     def record_best(self, weights: torch.Tensor) -> None:
-        self.controller.record_best_weights(weights)
+        self.controller.record_best_loss_weights(weights)
 
     def state_dict(self) -> Dict[str, Any]:
         return self.controller.state_dict()
@@ -110,7 +180,7 @@ class PBTStrategy:
 
     def propose(self, t: int,
                 state: Dict[str, Any]) -> Tuple[torch.Tensor, torch.Tensor]:
-        best = state.get('lam_best')
+        best = state.get('best_loss_weights')
         best = torch.ones(self.num_losses, dtype=torch.float64) \
             if best is None else torch.as_tensor(best, dtype=torch.float64)
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + t)

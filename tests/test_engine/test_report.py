@@ -41,10 +41,11 @@ def _update(policy_move, lam_after):
 
 def _report(tmp_path):
     recorder = Recorder()
-    runner = SimpleNamespace(loss_hook=SimpleNamespace(names=NAMES),
-                             visualizer=recorder, logger=recorder,
+    runner = SimpleNamespace(visualizer=recorder, logger=recorder,
                              work_dir=str(tmp_path))
-    report = ExploreReport(runner, num_checkpoints=2)
+    loop = SimpleNamespace(runner=runner, num_checkpoints=2,
+                           loss_hook=SimpleNamespace(names=NAMES))
+    report = ExploreReport(loop)
     report.add_pseudo_epoch(np.array([1.0, 2.0]), 10.0)
     return report, recorder
 
@@ -92,11 +93,11 @@ def test_explore_diagnostics_script_averages_explorations(tmp_path):
     logs = []
     for moves in ((0.2, 0.1), (0.4, 0.3)):
         logs.append([
-            dict(checkpoint=1, v_best=12.0, lam=[0.5, 2.0],
+            dict(checkpoint=1, v_best=12.0, loss_weights=[0.5, 2.0],
                  members=[dict(v=11.0), dict(v=13.0)],
                  controller=dict(policy_move=moves[0],
                                  grad_cosine_centred=1.0)),
-            dict(checkpoint=2, v_best=14.0, lam=[0.25, 4.0],
+            dict(checkpoint=2, v_best=14.0, loss_weights=[0.25, 4.0],
                  members=[dict(v=14.0), dict(v=None)],
                  controller=dict(policy_move=moves[1], state_move=0.5,
                                  grad_cosine_centred=0.5)),
@@ -107,7 +108,7 @@ def test_explore_diagnostics_script_averages_explorations(tmp_path):
     assert math.isnan(table[0]['state']) and table[1]['state'] == 0.5
     assert table[0]['PQ spread'] == 1.0 and table[1]['PQ spread'] == 0.0
     assert (table[0]['valid'], table[1]['valid']) == (2, 1)
-    assert (table[1]['lam min'], table[1]['lam max']) == (0.25, 4.0)
+    assert (table[1]['lambda min'], table[1]['lambda max']) == (0.25, 4.0)
     # learning moved 0.5 of log lambda, the state 0.5: 50 %
     assert 'by learning 0.500, by the state 0.500 (learning: 50 %)' in \
         markdown(table)

@@ -10,8 +10,7 @@ from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner.checkpoint import CheckpointLoader
 
 import mmada  # noqa: F401  (installs the loader)
-from mmada.utils import (atomic_json_dump, atomic_torch_save,
-                         load_checkpoint_file)
+from mmada.utils import load_checkpoint_file
 
 
 class Exploit:
@@ -83,16 +82,3 @@ def test_mmengine_message_hub_and_numpy_load(tmp_path):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         load_checkpoint_file(str(tmp_path / 'nope.pth'))
-
-
-def test_atomic_writes_replace_whole_files(tmp_path):
-    path = str(tmp_path / 'state.pth')
-    atomic_torch_save({'a': torch.zeros(2)}, path)
-    atomic_torch_save({'a': torch.ones(2)}, path)
-    assert torch.equal(load_checkpoint_file(path)['a'], torch.ones(2))
-    json_path = str(tmp_path / 'x.json')
-    atomic_json_dump({'k': 1}, json_path)
-    assert open(json_path).read() == '{"k": 1}'
-    # no temporary file is left behind, and the mode is not mkstemp's 0600
-    assert sorted(os.listdir(tmp_path)) == ['state.pth', 'x.json']
-    assert os.stat(path).st_mode & 0o044

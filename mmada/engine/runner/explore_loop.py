@@ -1,0 +1,393 @@
+"""Ada-Segment's automated exploration and adaptation (Algorithm 1) as an
+mmengine loop."""
+import copy
+import time
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+import torch
+from mmengine.dist import all_gather_object, barrier, is_main_process
+from mmengine.runner import BaseLoop
+from mmdet.registry import LOOPS
+
+from mmada.controller import WeightController
+from mmada.engine.hooks import LossWeightHook
+from mmada.utils import derive_seed, load_checkpoint_file, seed_everything
+from .evaluate import evaluate_member
+from .population import (broadcast, interval_batches, member_dataloader_cfg,
+                         unwrap)
+from .report import ExploreReport
+from .strategies import build_strategy, check_explore_settings, loss_problem
+
+@LOOPS.register_module()
+class ExploreLoop(BaseLoop):
+    """Train a population of m models with a weight controller (Algorithm 1).
+
+    Selected with ``train_cfg = dict(type='ExploreLoop', max_epochs=...,
+    population=8, ...)`` (keys and defaults in ``EXPLORE_KEYS``) and
+    ``runner_type = 'ExploreRunner'`` (which spreads the members over the
+    processes). The schedule, model, data and evaluator are those of an
+    ordinary training config; its first interval is the pseudo epoch (all
+    weights 1, gives the initial loss l^1), the T following intervals end at
+    checkpoints::
+
+        l_best, v_best = pseudo epoch loss, PQ of the pseudo-epoch model
+        for t in 1..T:
+            lam = pi(l_best / l^1) / (l_best / l^1)         # Eq. 1
+            lam_hat_1..m ~ N(lam, sigma)                     # Eq. 2
+            train each member q iterations from M_best^{t-1} with lam_hat_j
+            v_j = PQ of member j on the proxy val split
+            r = rewards(v, v_best, t, T)                     # Eqs. 3-5
+            REINFORCE step of pi; save pi^t                  # Eq. 6
+            M_best^t = argmax_j v_j -> every member; l_best, v_best = its
+
+    Every member of an interval sees the same batches and random numbers
+    (all RNGs are seeded from (seed, t)): rewards compare weights, not luck.
+    A member whose sample has a negative entry is not trained and gets -1;
+    so does a member whose loss becomes NaN/inf or whose evaluation fails
+    (it is replaced by M_best^t like every member). Everything the
+    controller depends on is rank 0's (:func:`broadcast`), so processes whose
+    arithmetic differs still agree.
+
+    Hooks see each member's interval as an epoch (``before_train_epoch`` ..
+    ``after_train_epoch``) and each checkpoint's saved state through
+    ``before_save_checkpoint`` / ``after_load_checkpoint``.
+
+    Output in ``work_dir``: ``controller.pth`` (every pi^t; what transfer
+    loads), ``explore_log.jsonl`` (one line per checkpoint),
+    ``best_model.pth`` (M_best^T), ``explore_state.pth`` (``resume=True``
+    continues after the last checkpoint in it), ``loss_weights.png``,
+    ``pq.png`` and ``learning.png``.
+
+    Args:
+        runner (ExploreRunner): The runner.
+        dataloader (dict): The train dataloader config (each member's
+            dataloader is made from it).
+        max_epochs (int, optional): Length of the schedule in epochs.
+        max_iters (int, optional): Or in iterations.
+        **settings: The exploration's keys (``EXPLORE_KEYS``).
+    """
+
+    def __init__(self,
+                 runner,
+                 dataloader: dict,
+                 max_epochs: Optional[int] = None,
+                 max_iters: Optional[int] = None,
+                 **settings) -> None:
+        self.settings = check_explore_settings(settings)
+        self.layout = getattr(runner, 'layout', None)
+        if self.layout is None:
+            raise TypeError("ExploreLoop needs runner_type='ExploreRunner' "
+                            '(it lays out the members over the processes)')
+        s = self.settings
+        self.seed = runner.seed if s['seed'] is None else s['seed']
+        super().__init__(
+            runner, member_dataloader_cfg(dataloader, self.layout, self.seed))
+        if (max_epochs is None) == (max_iters is None):
+            raise ValueError('train_cfg: give one of max_epochs, max_iters')
+        self._max_iters = max_iters or max_epochs * len(self.dataloader)
+        self._max_epochs = max_epochs or 1
+        self._iter = self._epoch = 0
+        self.interval = s['interval'] or len(self.dataloader)
+        intervals = self._max_iters // self.interval
+        self.num_checkpoints = s['checkpoints'] or intervals - 1
+        if self.num_checkpoints < 1 or self.num_checkpoints + 1 > intervals:
+            raise ValueError(
+                f'train_cfg: the schedule has {self._max_iters} iterations = '
+                f'{intervals} interval(s) of {self.interval}; the pseudo '
+                f'epoch + T={self.num_checkpoints} checkpoints need '
+                f'{(self.num_checkpoints + 1) * self.interval}')
+        accumulate = (runner.cfg.get('optim_wrapper')
+                      or {}).get('accumulative_counts', 1)
+        if self.interval % accumulate:
+            raise ValueError(
+                f'optim_wrapper.accumulative_counts ({accumulate}) must '
+                f'divide the interval q ({self.interval}): members would '
+                'share a partly accumulated gradient')
+        self.val_dataloader = runner.build_dataloader(
+            member_dataloader_cfg(runner.cfg.val_dataloader, self.layout,
+                                  self.seed))
+        self.evaluator = runner.build_evaluator(runner.cfg.val_evaluator)
+        self.evaluator.dataset_meta = self.val_dataloader.dataset.metainfo
+        self.loss_hook = next(h for h in runner.hooks
+                              if isinstance(h, LossWeightHook))
+        self.strategy = None  # needs the loss names (patterns: 1st forward)
+        self.report = ExploreReport(self)
+
+    @property
+    def max_epochs(self) -> int:
+        return self._max_epochs
+
+    @property
+    def max_iters(self) -> int:
+        return self._max_iters
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def iter(self) -> int:
+        return self._iter
+
+    # -- Algorithm 1 -----------------------------------------------------------
+    def run(self) -> torch.nn.Module:
+        self.runner.call_hook('before_train')
+        self._check_schedulers()
+        self.loss_hook.set_process_group(self.runner.group,
+                                         self.layout.group_size > 1)
+        self.report.log_plan()
+        state = self.resume() if self.runner.cfg.get('resume') else None
+        if state is None:
+            state = self.pseudo_epoch()  # l^1, M^0 and its PQ
+        self.load_member(state['member'])
+        for t in range(state['checkpoint'] + 1, self.num_checkpoints + 1):
+            loss_weights, samples = broadcast(  # Eqs. 1-2, rank 0's
+                self.strategy.propose(t, state))
+            results = self.train_population(t, samples, state['member'])
+            rewards, update = self.learn(t, state, samples, results)
+            best = self.best_member(results)
+            if best is not None:  # M_best^t to every member
+                self.strategy.record_best(samples[best])
+                state.update(member=self.broadcast_best(best),
+                             l_best=results[best]['losses'],
+                             v_best=results[best]['v'],
+                             best_loss_weights=samples[best].tolist())
+            self.load_member(state['member'])
+            state['checkpoint'] = t
+            self.report.add_checkpoint(t, loss_weights, samples, results,
+                                       rewards, best, update, state)
+            self.save(state)
+        self.finish(state)
+        self.runner.call_hook('after_train')
+        return self.runner.model
+
+    def pseudo_epoch(self) -> Dict[str, Any]:
+        """"One pseudo training epoch with all loss weights equal to 1"."""
+        self.report.log('pseudo epoch: all loss weights 1')
+        losses = broadcast(self.train_interval(0, None))  # l^1, rank 0's
+        self.strategy = self.strategy or build_strategy(
+            self.settings, self.loss_hook.names, self.num_checkpoints,
+            self.seed)
+        problem = loss_problem(self.loss_hook.names, losses)
+        if problem:  # no reference loss l^1: nothing to continue from
+            raise ValueError(f'pseudo epoch: {problem}')
+        v = self.evaluate()[self.settings['metric']]
+        # v_best^0 and M^0 too (run() loads M^0 into every model)
+        state = broadcast(
+            dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
+                 best_loss_weights=None, member=self.member_state()))
+        self.report.add_pseudo_epoch(losses, state['v_best'])
+        self.save(state)
+        return state
+
+    def train_population(self, t: int, samples: torch.Tensor,
+                         start: Dict[str, Any]) -> List[Dict[str, Any]]:
+        """Train and evaluate this group's members from M_best^{t-1}; keep
+        the best state; every member's result on every process."""
+        mine, self.best_local = [], None
+        valid = WeightController.is_valid(samples)
+        for j in self.layout.my_members:
+            if valid[j]:
+                result = self.run_member(t, j, samples[j].tolist(), start)
+            else:
+                result = dict(member=j, ok=False, v=float('nan'), metrics={},
+                              losses=None,
+                              error='negative weight sampled: not trained')
+            if result['ok'] and (self.best_local is None
+                                 or result['v'] > self.best_local[0]):
+                self.best_local = (result['v'], j, self.member_state())
+            mine.append(result)
+        # a member's group leader speaks for it
+        gathered = all_gather_object(
+            mine if self.layout.group_rank == 0 else [])
+        results = sorted((r for part in gathered for r in part),
+                         key=lambda r: r['member'])
+        trained = [r for r in results if r['losses'] is not None
+                   or r.get('crashed')]
+        if trained and not any(r['ok'] for r in trained):
+            raise RuntimeError(
+                f'checkpoint {t}: every trained member failed, e.g. member '
+                f'{trained[0]["member"] + 1}: {trained[0]["error"]}; the '
+                'state after the previous checkpoint is saved: fix the cause '
+                'and resume')
+        for r in results:
+            if r['losses'] is not None:
+                r['losses'] = np.asarray(r['losses'], dtype=np.float64)
+        return results
+
+    def run_member(self, t: int, j: int, loss_weights: List[float],
+                   start: Dict[str, Any]) -> Dict[str, Any]:
+        """Member j from M_best^{t-1}: q iterations, then PQ.
+
+        A member whose loss becomes NaN/inf or negative (Eq. 1 divides by
+        the losses and assumes them >= 0), or whose training or evaluation
+        raises, is failed: reward -1, and like every member it continues
+        from M_best^t. The run goes on (see :meth:`train_population`)."""
+        result = dict(member=j, ok=False, v=float('nan'), metrics={},
+                      losses=None, error=None)
+        self.load_member(start)
+        self.report.log_member(t, j)
+        try:
+            losses = self.train_interval(t, loss_weights)
+            result['losses'] = losses.tolist()
+            problem = loss_problem(self.loss_hook.names, losses)
+            if problem:
+                raise FloatingPointError(problem)
+            result['metrics'] = self.evaluate()
+            result['v'] = float(result['metrics'][self.settings['metric']])
+            result['ok'] = True
+        except Exception as e:  # noqa: B902 a failed member is data
+            result['crashed'] = result['losses'] is None
+            result['error'] = f'{type(e).__name__}: {e}'
+            self.runner.logger.warning(
+                f'[explore] checkpoint {t}, member {j + 1} failed '
+                f'({result["error"]}): reward -1')
+        return result
+
+    def learn(self, t, state, samples, results):
+        """Rewards and the Eq. 6 step (pi^t saved), decided by rank 0: its
+        controller, rewards and diagnostics are every rank's."""
+        v = np.array([r['v'] for r in results], dtype=np.float64)
+        valid = np.array([r['ok'] for r in results])
+        rewards, update = self.strategy.learn(t, state, samples, v, valid)
+        rewards, update, controller = broadcast(
+            (rewards, update, self.strategy.state_dict()))
+        self.strategy.load_state_dict(controller)
+        return rewards, update
+
+    @staticmethod
+    def best_member(results: List[Dict[str, Any]]) -> Optional[int]:
+        valid = [r for r in results if r['ok']]
+        return max(valid, key=lambda r: r['v'])['member'] if valid else None
+
+    def broadcast_best(self, best: int) -> Dict[str, Any]:
+        """M_best^t from the process that trained it to every process."""
+        src = self.layout.leader_of(best)
+        mine = self.runner.rank == src
+        if mine:
+            assert self.best_local[1] == best
+        return broadcast(self.best_local[2] if mine else None, src)
+
+    # -- one member ----------------------------------------------------------------
+    def train_interval(self, key: int,
+                       loss_weights: Optional[List[float]]) -> np.ndarray:
+        """q iterations with the given loss weights; the mean losses."""
+        runner, hook = self.runner, self.loss_hook
+        hook.set_loss_weights(loss_weights)
+        hook.reset_losses()
+        runner.model.train()
+        start = time.perf_counter()
+        runner.call_hook('before_train_epoch')
+        seed_everything(derive_seed(self.seed, key))
+        for data_batch in interval_batches(self.dataloader, self.interval,
+                                           key):
+            runner.call_hook('before_train_iter', batch_idx=self._iter,
+                             data_batch=data_batch)
+            outputs = runner.model.train_step(
+                data_batch, optim_wrapper=runner.optim_wrapper)
+            runner.call_hook('after_train_iter', batch_idx=self._iter,
+                             data_batch=data_batch, outputs=outputs)
+            self._iter += 1
+        runner.call_hook('after_train_epoch')
+        self._epoch += 1
+        self.report.timing['train'] += time.perf_counter() - start
+        return hook.interval_losses()
+
+    def evaluate(self) -> Dict[str, float]:
+        start = time.perf_counter()
+        self.report.log(f'evaluating on {len(self.val_dataloader.dataset)} '
+                        'proxy val images')
+        metrics = evaluate_member(self.runner.model, self.val_dataloader,
+                                  self.evaluator, self.runner.group,
+                                  self.layout.group_size)
+        self.report.timing['eval'] += time.perf_counter() - start
+        if self.settings['metric'] not in metrics:
+            raise KeyError(f'train_cfg.metric {self.settings["metric"]!r} '
+                           f'is not among the metrics {sorted(metrics)}')
+        return metrics
+
+    def member_state(self) -> Dict[str, Any]:
+        """A member as it stands: weights (buffers included), optimizer, lr
+        schedule and the counters (copies: later training leaves them)."""
+        runner = self.runner
+        return copy.deepcopy(
+            dict(model=unwrap(runner.model).state_dict(),
+                 optimizer=runner.optim_wrapper.state_dict(),
+                 param_schedulers=[
+                     s.state_dict() for s in runner.param_schedulers or []
+                 ],
+                 iter=self._iter,
+                 epoch=self._epoch))
+
+    def load_member(self, state: Dict[str, Any]) -> None:
+        """Make the model, optimizer, schedulers and counters ``state``."""
+        runner = self.runner
+        unwrap(runner.model).load_state_dict(state['model'])
+        runner.optim_wrapper.load_state_dict(copy.deepcopy(state['optimizer']))
+        for scheduler, s in zip(runner.param_schedulers or [],
+                                state['param_schedulers']):
+            scheduler.load_state_dict(copy.deepcopy(s))
+        self._iter, self._epoch = state['iter'], state['epoch']
+        runner.optim_wrapper.initialize_count_status(runner.model, self._iter,
+                                                     self._max_iters)
+        runner.optim_wrapper.zero_grad()
+
+    # -- set-up ------------------------------------------------------------------
+    def _check_schedulers(self) -> None:
+        """Every interval is run as an epoch (epoch hooks are called around
+        it), so epoch-based schedulers are right only if an interval is an
+        epoch."""
+        schedulers = self.runner.param_schedulers or []
+        if isinstance(schedulers, dict):
+            raise NotImplementedError(
+                'ExploreLoop supports one optimizer (param_scheduler list)')
+        by_epoch = any(s.by_epoch for s in schedulers)
+        if by_epoch and self.interval != len(self.dataloader):
+            raise ValueError(
+                f'train_cfg.interval ({self.interval}) differs from an epoch '
+                f'({len(self.dataloader)} iterations), so epoch-based param '
+                'schedulers would step at the wrong time: set '
+                'convert_to_iter_based=True in param_scheduler')
+
+    # -- files -----------------------------------------------------------------------
+    def save(self, state: Dict[str, Any]) -> None:
+        """Everything to resume after checkpoint t (atomic writes, rank 0)."""
+        self.runner.call_hook('before_save_checkpoint', checkpoint=state)
+        if is_main_process():
+            self.report.save(state, self.strategy)
+        barrier()
+
+    def resume(self) -> Optional[Dict[str, Any]]:
+        """The state after the last finished checkpoint, if any."""
+        path = self.report.path('explore_state.pth')
+        try:
+            state = load_checkpoint_file(path, map_location='cpu')
+        except FileNotFoundError:
+            self.runner.logger.info(f'resume: no {path} yet; starting afresh')
+            return None
+        self.runner.call_hook('after_load_checkpoint', checkpoint=state)
+        self.loss_hook.adopt_names(state['loss_names'])  # were patterns
+        if 'lam_best' in state:  # written by mmada <= 0.2
+            state['best_loss_weights'] = state.pop('lam_best')
+        if state['loss_names'] != self.loss_hook.names:
+            raise ValueError(f'{path}: made for the losses '
+                             f'{state["loss_names"]}, this config weights '
+                             f'{self.loss_hook.names}')
+        if state['strategy_type'] != self.settings['strategy']:
+            raise ValueError(f'{path}: made by train_cfg.strategy='
+                             f'{state["strategy_type"]!r}, this config has '
+                             f'{self.settings["strategy"]!r}')
+        self.strategy = self.strategy or build_strategy(
+            self.settings, self.loss_hook.names, self.num_checkpoints,
+            self.seed)
+        self.strategy.load_state_dict(state['strategy'])
+        self.report.load(state)
+        self.runner.logger.info(f'resumed from {path} after checkpoint '
+                                f'{state["checkpoint"]}/{self.num_checkpoints}')
+        return state
+
+    def finish(self, state: Dict[str, Any]) -> None:
+        if is_main_process():
+            self.report.finish(state)
+        barrier()
