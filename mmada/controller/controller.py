@@ -288,19 +288,19 @@ class WeightController:
         if valid.any():
             centred[valid] -= rewards[valid].mean()
         grads_c = torch.autograd.grad(-(centred * log_s).mean(), params)
-        lam_before = self.loss_weights(losses, l_ref)
+        loss_weights_before = self.loss_weights(losses, l_ref)
         self.optimizer.zero_grad()
         for p, g in zip(params, grads):
             p.grad = g.clone()
         for group in self.optimizer.param_groups:
             group['lr'] = self.scheduled_lr(self.num_updates + 1)
         self.optimizer.step()
-        lam_after = self.loss_weights(losses, l_ref)
+        loss_weights_after = self.loss_weights(losses, l_ref)
         g, g_c = _flat(grads), _flat(grads_c)
         return dict(objective=float(objective.detach()),
                     grad_norm=float(g.norm()),
                     mean_reward=float(rewards.mean()),
-                    **learning_diagnostics(g, g_c, lam_before, lam_after))
+                    **learning_diagnostics(g, g_c, loss_weights_before, loss_weights_after))
 
     @property
     def num_updates(self) -> int:
@@ -410,8 +410,8 @@ def rms(values: Tensor) -> float:
 
 
 def learning_diagnostics(grad: Tensor, grad_centred: Tensor,
-                         lam_before: Tensor,
-                         lam_after: Tensor) -> Dict[str, Any]:
+                         loss_weights_before: Tensor,
+                         loss_weights_after: Tensor) -> Dict[str, Any]:
     """Does an Eq. 6 step carry signal, and how far did it move lambda?
 
     Args:
@@ -419,17 +419,17 @@ def learning_diagnostics(grad: Tensor, grad_centred: Tensor,
         grad_centred (Tensor): The same with the valid members' rewards
             centred (their mean subtracted): what is left without the
             common offset, whose expected gradient is 0.
-        lam_before (Tensor): lambda of the policy before the step, at the
+        loss_weights_before (Tensor): lambda of the policy before the step, at the
             state of this checkpoint.
-        lam_after (Tensor): lambda of the updated policy at the same state.
+        loss_weights_after (Tensor): lambda of the updated policy at the same state.
 
     Returns:
         dict: ``grad_norm_centred``; ``grad_cosine_centred``, the cosine of
         the two gradients (1: the offset adds nothing; ~0: the step is
         mostly the offset's noise); ``offset_share``, ``|grad -
-        grad_centred| / |grad|``; ``policy_move``, ``rms_i(log lam_after_i
-        - log lam_before_i)`` (the change of lambda due to learning alone);
-        ``lam_after``.
+        grad_centred| / |grad|``; ``policy_move``, ``rms_i(log loss_weights_after_i
+        - log loss_weights_before_i)`` (the change of lambda due to learning alone);
+        ``loss_weights_after``.
     """
     norm, norm_c = float(grad.norm()), float(grad_centred.norm())
     cosine = float(grad @ grad_centred) / (norm * norm_c) \
@@ -438,6 +438,6 @@ def learning_diagnostics(grad: Tensor, grad_centred: Tensor,
     return dict(grad_norm_centred=norm_c,
                 grad_cosine_centred=cosine,
                 offset_share=share,
-                policy_move=rms(log_weights(lam_after) -
-                                log_weights(lam_before)),
-                lam_after=[float(v) for v in lam_after])
+                policy_move=rms(log_weights(loss_weights_after) -
+                                log_weights(loss_weights_before)),
+                loss_weights_after=[float(v) for v in loss_weights_after])

@@ -1,9 +1,10 @@
 """Policy transfer: the policy ensemble (Eq. 7) and the Table 2 modes.
 
-Epochs are 1-based: the transfer run's training interval e uses
-lambda^{e+1}, computed from its loss l^e (l^1 = the transfer run's own
-pseudo-epoch loss, also its ``l_ref``). E (epochs) need not equal T
-(checkpoints): e * T / E is a float. Pure PyTorch.
+Intervals (the paper's epochs; one epoch by default) are 1-based: the
+transfer run's training interval e uses lambda^{e+1}, computed from its loss
+l^e (l^1 = the transfer run's own pseudo-interval loss, also its ``l_ref``).
+E (intervals) need not equal T (checkpoints): e * T / E is a float. Pure
+PyTorch.
 """
 from typing import Any, Dict, List, Optional, Sequence, Union
 
@@ -25,21 +26,21 @@ def _as_network(policy: PolicyLike,
     return PolicyNetwork.from_state_dict(policy, **(policy_cfg or {}))
 
 
-def _check_epoch(epoch: int, num_epochs: int) -> None:
-    if not 1 <= epoch <= num_epochs:
-        raise ValueError(f'`epoch` must be in [1, num_epochs={num_epochs}], '
-                         f'got {epoch}')
+def _check_interval(interval: int, num_intervals: int) -> None:
+    if not 1 <= interval <= num_intervals:
+        raise ValueError('`interval` must be in [1, num_intervals='
+                         f'{num_intervals}], got {interval}')
 
 
 def ensemble_coefficients(num_checkpoints: int,
-                          epoch: int,
-                          num_epochs: int,
+                          interval: int,
+                          num_intervals: int,
                           gamma: float = 0.9) -> List[float]:
     """Unnormalised Eq. 7 weights ``gamma ** |e * T / E - t|``, t = 1..T."""
-    _check_epoch(epoch, num_epochs)
+    _check_interval(interval, num_intervals)
     if not gamma > 0:
         raise ValueError(f'`gamma` must be > 0, got {gamma}')
-    pos = epoch * num_checkpoints / num_epochs
+    pos = interval * num_checkpoints / num_intervals
     return [gamma**abs(pos - t) for t in range(1, num_checkpoints + 1)]
 
 
@@ -47,8 +48,8 @@ def ensemble_coefficients(num_checkpoints: int,
 def ensemble_weights(policies: Sequence[PolicyLike],
                      losses: ArrayLike,
                      l_ref: ArrayLike,
-                     epoch: int,
-                     num_epochs: int,
+                     interval: int,
+                     num_intervals: int,
                      gamma: float = 0.9,
                      min_loss: float = 1e-8,
                      policy_cfg: Optional[dict] = None) -> Tensor:
@@ -59,8 +60,8 @@ def ensemble_weights(policies: Sequence[PolicyLike],
             networks or state dicts (``WeightController.policies``).
         losses (Tensor | Sequence[float]): l^e of the transfer run.
         l_ref (Tensor | Sequence[float]): l^1 of the transfer run.
-        epoch (int): e, 1-based.
-        num_epochs (int): E.
+        interval (int): e, 1-based.
+        num_intervals (int): E.
         gamma (float): Discount factor. Defaults to 0.9.
         min_loss (float): Floor of losses (see ``normalise_losses``).
             Defaults to 1e-8.
@@ -73,7 +74,8 @@ def ensemble_weights(policies: Sequence[PolicyLike],
     """
     if not policies:
         raise ValueError('`policies` is empty: no snapshot pi^t was saved')
-    coefs = ensemble_coefficients(len(policies), epoch, num_epochs, gamma)
+    coefs = ensemble_coefficients(len(policies), interval, num_intervals,
+                                  gamma)
     x = normalise_losses(losses, l_ref, min_loss)
     lam = sum(c * _as_network(p, policy_cfg).loss_weights(x)
               for c, p in zip(coefs, policies))
@@ -169,23 +171,23 @@ class PolicyEnsemble:
 
     @torch.no_grad()
     def loss_weights(self, losses: Optional[ArrayLike],
-                     l_ref: Optional[ArrayLike], epoch: int,
-                     num_epochs: int) -> Tensor:
+                     l_ref: Optional[ArrayLike], interval: int,
+                     num_intervals: int) -> Tensor:
         """lambda^{e+1} for interval e (losses unused by static modes).
 
         Args:
             losses (Tensor | Sequence[float], optional): l^e.
             l_ref (Tensor | Sequence[float], optional): l^1.
-            epoch (int): e, 1-based.
-            num_epochs (int): E.
+            interval (int): e, 1-based.
+            num_intervals (int): E.
 
         Returns:
             Tensor: lambda^{e+1}, float64, shape (n, ).
         """
-        _check_epoch(epoch, num_epochs)
+        _check_interval(interval, num_intervals)
         if self.mode in ('comb-dy', 'untrained'):
-            return ensemble_weights(self.policies, losses, l_ref, epoch,
-                                    num_epochs, self.gamma, self.min_loss)
+            return ensemble_weights(self.policies, losses, l_ref, interval,
+                                    num_intervals, self.gamma, self.min_loss)
         if self.mode == 'single-dy':
             x = normalise_losses(losses, l_ref, self.min_loss)
             return self.policies[-1].loss_weights(x)

@@ -11,6 +11,7 @@ from e2e import EXPLORE_SMALL, SMALL, TINY, tool
 ONE_EPOCH = ['train_cfg.max_epochs=1', *SMALL]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize('name', ['gradnorm', 'uncertainty'])
 def test_weighting_baseline_trains(name, tmp_path):
     config = f'configs/baselines/{name}_tiny_1xb4-cos-6e_synthetic-panoptic.py'
@@ -24,6 +25,7 @@ def test_weighting_baseline_trains(name, tmp_path):
     assert 'weighting' in state['loss_weights']  # its state resumes
 
 
+@pytest.mark.e2e
 def test_pbt_baseline_explores(tmp_path):
     config = 'configs/baselines/pbt_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py'
     out = tool('explore.py', config, '--work-dir', str(tmp_path),
@@ -38,6 +40,7 @@ def test_pbt_baseline_explores(tmp_path):
     assert not os.path.isfile(tmp_path / 'controller.pth')
 
 
+@pytest.mark.e2e
 def test_grid_point_weights_through_the_model_config(tmp_path):
     """Baseline-G sets the detection group's weight through the stage loss
     weights and the semantic weight through loss_seg (as Panoptic FPN's
@@ -87,6 +90,7 @@ def test_benchmark_table_format():
                      '64.0 ± 0.0 | 34.0 ± 0.0 | +4.0, +2.0 (+3.0) | 6.0x |')
 
 
+@pytest.mark.e2e
 def test_benchmark_command_end_to_end(tmp_path):
     """The benchmark command at tiny size (2 seeds of the Baseline, one
     epoch of 16 iterations each): every run tested with the checkpoint it

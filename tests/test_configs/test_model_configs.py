@@ -8,12 +8,17 @@ from mmengine.config import Config
 import mmada  # noqa: F401
 from mmada.datasets import set_num_classes
 
+R50 = pytest.mark.e2e  # a ResNet-50 forward and backward: seconds on CPU
 CONFIGS = [
-    'configs/cascade_panoptic_fpn/'
-    'cascade-panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
-    'configs/cascade_panoptic_fpn/'
-    'cascade-panoptic-fpn_r50-dcn_fpn_8xb2-cos-1x_coco-panoptic.py',
-    'configs/panoptic_fpn/panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
+    pytest.param('configs/cascade_panoptic_fpn/'
+                 'cascade-panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
+                 marks=R50),
+    pytest.param('configs/cascade_panoptic_fpn/'
+                 'cascade-panoptic-fpn_r50-dcn_fpn_8xb2-cos-1x_coco-panoptic.py',
+                 marks=R50),
+    pytest.param('configs/panoptic_fpn/'
+                 'panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
+                 marks=R50),
     'configs/cascade_panoptic_fpn/'
     'cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py',
     'configs/panoptic_fpn/panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py',
@@ -32,7 +37,9 @@ def build(path):
     return MODELS.build(cfg.model), cfg
 
 
-@pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])
+@pytest.mark.parametrize(
+    'path', CONFIGS,
+    ids=lambda p: (p.values[0] if hasattr(p, 'values') else p).split('/')[-1])
 def test_loss_and_predict(path):
     from mmdet.testing import demo_mm_inputs
     model, cfg = build(path)

@@ -68,7 +68,7 @@ def test_gradient_and_first_step_by_hand():
         [math.exp(0.0175), math.exp(-0.0175)], abs=1e-9)
     # the move of log lambda due to learning: rms([0.0175, -0.0175])
     assert info['policy_move'] == pytest.approx(0.0175, abs=1e-9)
-    assert info['lam_after'] == pytest.approx(lam.tolist(), abs=1e-12)
+    assert info['loss_weights_after'] == pytest.approx(lam.tolist(), abs=1e-12)
     # the paper's units (param_scale 1) move z by 10x as much
     big = _tiny(lr=0.05, weight_decay=0.0, param_scale=1.0)
     assert big.update(LOSSES, L_REF, SAMPLES,

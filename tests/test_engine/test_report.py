@@ -29,14 +29,14 @@ class Recorder:
         self.lines.append(line)
 
 
-def _update(policy_move, lam_after):
+def _update(policy_move, loss_weights_after):
     """What AdaSegmentStrategy.learn returns, hand-made."""
     return dict(reward_local_mean=0.0, reward_local_std=1.0,
                 reward_imp_mean=2.0, reward_imp_std=1.0,
                 reward_total_mean=0.0, reward_total_std=1.0, grad_norm=5.0,
                 grad_norm_centred=3.0, grad_cosine_centred=0.6,
                 offset_share=0.8, policy_move=policy_move,
-                lam_after=lam_after)
+                loss_weights_after=loss_weights_after)
 
 
 def _report(tmp_path):

@@ -93,10 +93,10 @@ class ExploreReport:
                      error=r['error'], reward=float(reward), **metrics))
         update = dict(update)
         previous = self.history[-1].get('controller') or {}
-        if 'lam_after' in previous:  # pi^{t-1} at state t vs at state t-1
+        if 'loss_weights_after' in previous:  # pi^{t-1}: state t vs t-1
             update['state_move'] = rms(
                 log_weights(loss_weights) -
-                log_weights(previous['lam_after']))
+                log_weights(previous['loss_weights_after']))
         entry = dict(checkpoint=t, loss_names=names,
                      loss_weights=_floats(loss_weights),
                      members=members, best=best, v_best=state['v_best'],
@@ -162,6 +162,9 @@ class ExploreReport:
         for entry in self.history:  # written by mmada <= 0.2
             if 'lam' in entry:
                 entry['loss_weights'] = entry.pop('lam')
+            controller = entry.get('controller') or {}
+            if 'lam_after' in controller:
+                controller['loss_weights_after'] = controller.pop('lam_after')
         self.timing = dict(state['timing'])
         self._start = time.perf_counter() - self.timing['total']
         self._members_done = len(self.loop.layout.my_members) * state[

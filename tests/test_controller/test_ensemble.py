@@ -29,34 +29,34 @@ def _policy(t, bias=0.0):
     return policy
 
 
-def test_eq7_equal_epochs_and_checkpoints():
+def test_eq7_equal_intervals_and_checkpoints():
     # e*T/E = 1 -> coefficients 0.9^0, 0.9^1, 0.9^2 = 1, 0.9, 0.81
     lam = ensemble_weights([_policy(t) for t in (1, 2, 3)],
                            LOSSES,
                            L_REF,
-                           epoch=1,
-                           num_epochs=3)
+                           interval=1,
+                           num_intervals=3)
     expected = (1 * 1 + 0.9 * 2 + 0.81 * 3) / 2.71  # 5.23 / 2.71
     assert lam.tolist() == pytest.approx([expected] * 2, abs=1e-12)
 
 
-def test_eq7_epochs_differ_from_checkpoints():
+def test_eq7_intervals_differ_from_checkpoints():
     # T=2, E=4, e=1: e*T/E = 0.5 -> 0.9^0.5 for t=1, 0.9^1.5 for t=2
     w1, w2 = math.pow(0.9, 0.5), math.pow(0.9, 1.5)
     expected = (w1 * 1 + w2 * 2) / (w1 + w2)
     policies = [_policy(t).state_dict() for t in (1, 2)]  # dicts work too
-    lam = ensemble_weights(policies, LOSSES, L_REF, epoch=1, num_epochs=4,
+    lam = ensemble_weights(policies, LOSSES, L_REF, interval=1, num_intervals=4,
                            policy_cfg=LINEAR)
     assert lam.tolist() == pytest.approx([expected] * 2, abs=1e-12)
-    # last epoch e = E = 4: e*T/E = 2 -> 0.9^1 for t=1, 1 for t=2
-    lam = ensemble_weights(policies, LOSSES, L_REF, epoch=4, num_epochs=4,
+    # last interval e = E = 4: e*T/E = 2 -> 0.9^1 for t=1, 1 for t=2
+    lam = ensemble_weights(policies, LOSSES, L_REF, interval=4, num_intervals=4,
                            policy_cfg=LINEAR)
     assert lam.tolist() == pytest.approx([(0.9 + 2) / 1.9] * 2, abs=1e-12)
 
 
-def test_eq7_bad_epoch_raises():
-    with pytest.raises(ValueError, match='epoch'):
-        ensemble_weights([_policy(1)], LOSSES, L_REF, epoch=0, num_epochs=3)
+def test_eq7_bad_interval_raises():
+    with pytest.raises(ValueError, match='interval'):
+        ensemble_weights([_policy(1)], LOSSES, L_REF, interval=0, num_intervals=3)
 
 
 def _controller_file():
@@ -99,7 +99,7 @@ def test_exp_output_by_hand():
     exp_policy = PolicyNetwork(2, hidden=4, init_std=0.0, output='exp',
                                param_scale=1.0)
     exp_policy.load_state_dict(policy.state_dict())
-    lam = ensemble_weights([exp_policy], LOSSES, L_REF, epoch=1, num_epochs=1)
+    lam = ensemble_weights([exp_policy], LOSSES, L_REF, interval=1, num_intervals=1)
     expected = [math.exp(-0.5) / 0.5, math.exp(1.0) / 2.0]
     assert lam.tolist() == pytest.approx(expected, abs=1e-12)
     # and from a state dict, the output function is an argument
