@@ -8,7 +8,8 @@ and ``train_cfg=dict(type='ExploreLoop', ...)``.
 ``--resume`` continues from the last finished checkpoint
 (``work_dir/explore_state.pth``); ``load_from`` gives the pseudo epoch's
 initial weights. The controller is saved to
-``work_dir/controller.pth``: name it in a transfer config (AdaSegmentHook).
+``work_dir/controller.pth``: name it in a transfer config
+(``weighting=dict(type='AdaSegmentWeighting', controller=...)``).
 """
 import argparse
 

@@ -3,8 +3,9 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--cfg-options k=v ...] [--launcher none|pytorch|slurm]
 
-A config that names a saved controller (``custom_hooks`` with an
-``AdaSegmentHook``) trains with Ada-Segment's transferred loss weights.
+A config that names a saved controller (a ``LossWeightHook`` with
+``weighting=dict(type='AdaSegmentWeighting', controller=...)``) trains with
+Ada-Segment's transferred loss weights.
 """
 import argparse
 

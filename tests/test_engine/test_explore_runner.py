@@ -10,6 +10,7 @@ from mmengine.evaluator import BaseMetric
 from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from mmengine.registry import DATASETS, METRICS, MODELS
+from mmengine.runner import Runner
 from mmengine.testing import RunnerTestCase
 from mmengine.testing.runner_test_case import ToyDataset
 from mmdet.registry import HOOKS
@@ -165,6 +166,11 @@ class TestExploreRunner(RunnerTestCase):
 
     def test_checks(self):
         work_dir = os.path.join(self.temp_dir.name, 'bad')
+        with pytest.raises(TypeError, match="ExploreLoop needs runner_type="
+                           "'ExploreRunner'.*RUNNERS.build"):
+            cfg = self.epoch_based_cfg.copy()
+            cfg.work_dir = work_dir
+            Runner.from_cfg(cfg).train()  # a plain Runner
         with pytest.raises(ValueError, match="needs train_cfg = dict"):
             self.build(work_dir, train_cfg=dict(
                 _delete_=True, type='EpochBasedTrainLoop', max_epochs=1))

@@ -10,7 +10,7 @@ import sys
 import mmdet  # noqa: F401
 import pytest
 
-from e2e import SMALL, TINY, run
+from e2e import EXPLORE, EXPLORE_SMALL, SMALL, TINY, run
 
 # the README's script, word for word
 README_SCRIPT = """\
@@ -55,18 +55,27 @@ def test_readme_script_runner_from_cfg(tmp_path):
     assert '\nPQ ' in out
 
 
-@pytest.mark.e2e
-def test_mmdet_train_tool(tmp_path):
-    """mmdet's tools/train.py (installed with mmdet under .mim) trains an
-    mmada config: the config's custom_imports registers mmada."""
+def _mmdet_train(config, work_dir, options):
+    """mmdet's own tools/train.py (installed with mmdet under .mim)."""
     train_py = glob.glob(
         os.path.join(os.path.dirname(sys.modules['mmdet'].__file__), '.mim',
                      'tools', 'train.py'))
-    if not train_py:
-        pytest.skip("this mmdet install has no .mim/tools/train.py")
-    out = run([
-        sys.executable, train_py[0], TINY, '--work-dir',
-        str(tmp_path), '--cfg-options', *SLICE
+    assert train_py, 'mmdet 3.3.0 installs .mim/tools/train.py'
+    return run([
+        sys.executable, train_py[0], config, '--work-dir',
+        str(work_dir), '--cfg-options', *options
     ]).stdout
-    assert 'Epoch(train) [1][4/4]' in out
-    assert os.path.isfile(tmp_path / 'epoch_1.pth')
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize('config, options, done, artifact', [
+    (TINY, SLICE, 'Epoch(train) [1][4/4]', 'epoch_1.pth'),
+    (EXPLORE, EXPLORE_SMALL, 'checkpoint 2/2: PQ', 'controller.pth'),
+], ids=['training', 'exploration'])
+def test_mmdet_train_tool(config, options, done, artifact, tmp_path):
+    """mmdet's tools/train.py trains an mmada config (its custom_imports
+    registers mmada) and runs an exploration config (runner_type=
+    'ExploreRunner' is found in mmengine's root registry)."""
+    out = _mmdet_train(config, tmp_path, options)
+    assert done in out
+    assert os.path.isfile(tmp_path / artifact)

@@ -78,7 +78,9 @@ class ExploreLoop(BaseLoop):
         self.layout = getattr(runner, 'layout', None)
         if self.layout is None:
             raise TypeError("ExploreLoop needs runner_type='ExploreRunner' "
-                            '(it lays out the members over the processes)')
+                            '(it lays out the members over the processes): '
+                            'build the runner with mmengine.registry.RUNNERS'
+                            '.build(cfg), not Runner.from_cfg(cfg)')
         s = self.settings
         self.seed = runner.seed if s['seed'] is None else s['seed']
         super().__init__(
