@@ -24,12 +24,12 @@ class ExploreLoop(BaseLoop):
     """Train a population of m models with a weight controller (Algorithm 1).
 
     Selected with ``train_cfg = dict(type='ExploreLoop', max_epochs=...,
-    population=8, ...)`` (keys and defaults in ``EXPLORE_KEYS``) and
-    ``runner_type = 'ExploreRunner'`` (which spreads the members over the
-    processes). The schedule, model, data and evaluator are those of an
-    ordinary training config; its first interval is the pseudo epoch (all
-    weights 1, gives the initial loss l^1), the T following intervals end at
-    checkpoints::
+    population=8, ...)`` (keys and defaults: ``EXPLORE_KEYS`` in
+    strategies.py) and ``runner_type = 'ExploreRunner'`` (which spreads the
+    members over the processes). The schedule, model, data and evaluator are
+    those of an ordinary training config; its first interval is the pseudo
+    epoch (all weights 1, gives the initial loss l^1), the T following
+    intervals end at checkpoints::
 
         l_best, v_best = pseudo epoch loss, PQ of the pseudo-epoch model
         for t in 1..T:
@@ -65,7 +65,7 @@ class ExploreLoop(BaseLoop):
             dataloader is made from it).
         max_epochs (int, optional): Length of the schedule in epochs.
         max_iters (int, optional): Or in iterations.
-        **settings: The exploration's keys (``EXPLORE_KEYS``).
+        **settings: The exploration's keys (``strategies.EXPLORE_KEYS``).
     """
 
     def __init__(self,
@@ -114,6 +114,7 @@ class ExploreLoop(BaseLoop):
         self.loss_hook = next(h for h in runner.hooks
                               if isinstance(h, LossWeightHook))
         self.strategy = None  # needs the loss names (patterns: 1st forward)
+        self.best_local = None  # (v, member, state) of this group's best
         self.report = ExploreReport(self)
 
     @property
@@ -132,7 +133,7 @@ class ExploreLoop(BaseLoop):
     def iter(self) -> int:
         return self._iter
 
-    # -- Algorithm 1 -----------------------------------------------------------
+    # -- Algorithm 1 ----------------------------------------------------------
     def run(self) -> torch.nn.Module:
         self.runner.call_hook('before_train')
         self._check_schedulers()
@@ -271,7 +272,7 @@ class ExploreLoop(BaseLoop):
             assert self.best_local[1] == best
         return broadcast(self.best_local[2] if mine else None, src)
 
-    # -- one member ----------------------------------------------------------------
+    # -- one member -----------------------------------------------------------
     def train_interval(self, key: int,
                        loss_weights: Optional[List[float]]) -> np.ndarray:
         """q iterations with the given loss weights; the mean losses."""
@@ -310,8 +311,7 @@ class ExploreLoop(BaseLoop):
         return metrics
 
     def member_state(self) -> Dict[str, Any]:
-        """A member as it stands: weights (buffers included), optimizer, lr
-        schedule and the counters (copies: later training leaves them)."""
+        """Copies of the model, optimizer, lr schedule and counters."""
         runner = self.runner
         return copy.deepcopy(
             dict(model=unwrap(runner.model).state_dict(),
@@ -335,11 +335,10 @@ class ExploreLoop(BaseLoop):
                                                      self._max_iters)
         runner.optim_wrapper.zero_grad()
 
-    # -- set-up ------------------------------------------------------------------
+    # -- set-up ---------------------------------------------------------------
     def _check_schedulers(self) -> None:
-        """Every interval is run as an epoch (epoch hooks are called around
-        it), so epoch-based schedulers are right only if an interval is an
-        epoch."""
+        """Epoch-based schedulers step once per interval: right only if an
+        interval is an epoch."""
         schedulers = self.runner.param_schedulers or []
         if isinstance(schedulers, dict):
             raise NotImplementedError(
@@ -352,7 +351,7 @@ class ExploreLoop(BaseLoop):
                 'schedulers would step at the wrong time: set '
                 'convert_to_iter_based=True in param_scheduler')
 
-    # -- files -----------------------------------------------------------------------
+    # -- files ----------------------------------------------------------------
     def save(self, state: Dict[str, Any]) -> None:
         """Everything to resume after checkpoint t (atomic writes, rank 0)."""
         self.runner.call_hook('before_save_checkpoint', checkpoint=state)
@@ -370,8 +369,6 @@ class ExploreLoop(BaseLoop):
             return None
         self.runner.call_hook('after_load_checkpoint', checkpoint=state)
         self.loss_hook.adopt_names(state['loss_names'])  # were patterns
-        if 'lam_best' in state:  # written by mmada <= 0.2
-            state['best_loss_weights'] = state.pop('lam_best')
         if state['loss_names'] != self.loss_hook.names:
             raise ValueError(f'{path}: made for the losses '
                              f'{state["loss_names"]}, this config weights '
@@ -385,8 +382,9 @@ class ExploreLoop(BaseLoop):
             self.seed)
         self.strategy.load_state_dict(state['strategy'])
         self.report.load(state)
-        self.runner.logger.info(f'resumed from {path} after checkpoint '
-                                f'{state["checkpoint"]}/{self.num_checkpoints}')
+        self.runner.logger.info(
+            f'resumed from {path} after checkpoint {state["checkpoint"]}/'
+            f'{self.num_checkpoints}')
         return state
 
     def finish(self, state: Dict[str, Any]) -> None:

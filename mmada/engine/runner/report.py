@@ -35,7 +35,7 @@ class ExploreReport:
         self._start = time.perf_counter()
         self._members_done = 0
 
-    # -- log lines -------------------------------------------------------------
+    # -- log lines ------------------------------------------------------------
     def log(self, msg: str) -> None:
         self.runner.logger.info(f'[explore] {msg}')
 
@@ -68,7 +68,7 @@ class ExploreReport:
                  f'training {self.loop.interval} iterations{eta}')
         self._members_done += 1
 
-    # -- history ----------------------------------------------------------------
+    # -- history --------------------------------------------------------------
     def add_pseudo_epoch(self, losses: np.ndarray, v: float) -> None:
         self.history.append(
             dict(checkpoint=0, pseudo_epoch=True, losses=_floats(losses),
@@ -136,7 +136,7 @@ class ExploreReport:
         t['other'] = t['total'] - t['train'] - t['eval']
         return {k: round(v, 3) for k, v in t.items()}
 
-    # -- files ---------------------------------------------------------------------
+    # -- files ----------------------------------------------------------------
     def path(self, name: str) -> str:
         return osp.join(self.runner.work_dir, name)
 
@@ -158,6 +158,8 @@ class ExploreReport:
         self._plot()
 
     def load(self, state: Dict[str, Any]) -> None:
+        if 'lam_best' in state:  # written by mmada <= 0.2
+            state['best_loss_weights'] = state.pop('lam_best')
         self.history = list(state['history'])
         for entry in self.history:  # written by mmada <= 0.2
             if 'lam' in entry:
