@@ -46,7 +46,7 @@ EXPLORE = ('configs/ada_segment/'
 # m=2 members, T=2 checkpoints, q=4 iterations, 32 proxy train images (a
 # 2-epoch schedule of 16 iterations), 8 proxy val images
 EXPLORE_SMALL = [
-    'train_cfg.population=2', 'train_cfg.checkpoints=2', 'train_cfg.interval=4',
-    'train_dataloader.dataset.indices=32', 'val_dataloader.dataset.indices=8',
-    'default_hooks.logger.interval=1'
+    'train_cfg.population=2', 'train_cfg.checkpoints=2',
+    'train_cfg.interval=4', 'train_dataloader.dataset.indices=32',
+    'val_dataloader.dataset.indices=8', 'default_hooks.logger.interval=1'
 ]

@@ -74,8 +74,9 @@ LEGACY_CONTROLLER = dict(sampling='linear',
                          betas=[0.9, 0.999])
 # the paper's controller read literally (with PAPER_REWARD of rewards.py)
 PAPER_CONTROLLER = dict(output='linear', param_scale=1.0)
-# the candidate of tools/analysis/controller_toy.py (issue 8): Eq. 2 in log
-# space and Adam with less momentum (not the library default: see README)
+# Eq. 2 in log space and Adam with less momentum: within 1.5x of the toy's
+# reference at both noise levels; not (yet) the library default, see
+# configs/ada_segment/README.md, "Controller defaults"
 LOG_SAMPLING_CONTROLLER = dict(sampling='log', betas=(0.7, 0.999))
 
 
@@ -300,7 +301,8 @@ class WeightController:
         return dict(objective=float(objective.detach()),
                     grad_norm=float(g.norm()),
                     mean_reward=float(rewards.mean()),
-                    **learning_diagnostics(g, g_c, loss_weights_before, loss_weights_after))
+                    **learning_diagnostics(g, g_c, loss_weights_before,
+                                           loss_weights_after))
 
     @property
     def num_updates(self) -> int:
@@ -419,17 +421,18 @@ def learning_diagnostics(grad: Tensor, grad_centred: Tensor,
         grad_centred (Tensor): The same with the valid members' rewards
             centred (their mean subtracted): what is left without the
             common offset, whose expected gradient is 0.
-        loss_weights_before (Tensor): lambda of the policy before the step, at the
-            state of this checkpoint.
-        loss_weights_after (Tensor): lambda of the updated policy at the same state.
+        loss_weights_before (Tensor): lambda of the policy before the step,
+            at the state of this checkpoint.
+        loss_weights_after (Tensor): lambda of the updated policy at the
+            same state.
 
     Returns:
         dict: ``grad_norm_centred``; ``grad_cosine_centred``, the cosine of
         the two gradients (1: the offset adds nothing; ~0: the step is
         mostly the offset's noise); ``offset_share``, ``|grad -
-        grad_centred| / |grad|``; ``policy_move``, ``rms_i(log loss_weights_after_i
-        - log loss_weights_before_i)`` (the change of lambda due to learning alone);
-        ``loss_weights_after``.
+        grad_centred| / |grad|``; ``policy_move``, ``rms_i(log
+        loss_weights_after_i - log loss_weights_before_i)`` (the change of
+        lambda due to learning alone); ``loss_weights_after``.
     """
     norm, norm_c = float(grad.norm()), float(grad_centred.norm())
     cosine = float(grad @ grad_centred) / (norm * norm_c) \

@@ -23,7 +23,8 @@ the paper read literally, ``PAPER_REWARD``):
   signal of Eq. 6. Centred, ``r_imp - mean(r_imp) = r_local`` exactly
   (``v_imp`` and ``v`` differ by a constant and share their std), so the
   centred reward is ``2 t/T r_local``: the improvement term keeps no
-  information of its own once the offset is gone (README, "Reward").
+  information of its own once the offset is gone
+  (configs/ada_segment/README.md, choice 10).
 - ``std_floor`` (default 1e-3): the std of Eqs. 3 and 4 is at least
   ``std_floor * mean(|v|)`` (relative to the PQ's own scale), so members
   that tie to within 0.1 % of PQ get small rewards instead of +-1 (Eq. 3)

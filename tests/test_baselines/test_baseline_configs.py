@@ -34,7 +34,8 @@ def test_pbt_baseline_explores(tmp_path):
     with open(tmp_path / 'explore_log.jsonl') as f:
         log = [json.loads(line) for line in f]
     members = log[1]['members']
-    assert members[0]['loss_weights'] == [1.0] * 10  # member 0 keeps the best's
+    assert members[0]['loss_weights'] == [1.0
+                                          ] * 10  # member 0 keeps the best's
     assert {round(w, 6) for w in members[1]['loss_weights']} <= {0.8, 1.2}
     assert os.path.isfile(tmp_path / 'best_model.pth')
     assert not os.path.isfile(tmp_path / 'controller.pth')

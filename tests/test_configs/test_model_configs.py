@@ -10,15 +10,18 @@ from mmada.datasets import set_num_classes
 
 R50 = pytest.mark.e2e  # a ResNet-50 forward and backward: seconds on CPU
 CONFIGS = [
-    pytest.param('configs/cascade_panoptic_fpn/'
-                 'cascade-panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
-                 marks=R50),
-    pytest.param('configs/cascade_panoptic_fpn/'
-                 'cascade-panoptic-fpn_r50-dcn_fpn_8xb2-cos-1x_coco-panoptic.py',
-                 marks=R50),
-    pytest.param('configs/panoptic_fpn/'
-                 'panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
-                 marks=R50),
+    pytest.param(
+        'configs/cascade_panoptic_fpn/'
+        'cascade-panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
+        marks=R50),
+    pytest.param(
+        'configs/cascade_panoptic_fpn/'
+        'cascade-panoptic-fpn_r50-dcn_fpn_8xb2-cos-1x_coco-panoptic.py',
+        marks=R50),
+    pytest.param(
+        'configs/panoptic_fpn/'
+        'panoptic-fpn_r50_fpn_8xb2-cos-1x_coco-panoptic.py',
+        marks=R50),
     'configs/cascade_panoptic_fpn/'
     'cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py',
     'configs/panoptic_fpn/panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py',

@@ -45,7 +45,11 @@ def test_eq7_intervals_differ_from_checkpoints():
     w1, w2 = math.pow(0.9, 0.5), math.pow(0.9, 1.5)
     expected = (w1 * 1 + w2 * 2) / (w1 + w2)
     policies = [_policy(t).state_dict() for t in (1, 2)]  # dicts work too
-    lam = ensemble_weights(policies, LOSSES, L_REF, interval=1, num_intervals=4,
+    lam = ensemble_weights(policies,
+                           LOSSES,
+                           L_REF,
+                           interval=1,
+                           num_intervals=4,
                            policy_cfg=LINEAR)
     assert lam.tolist() == pytest.approx([expected] * 2, abs=1e-12)
     # last interval e = E = 4: e*T/E = 2 -> 0.9^1 for t=1, 1 for t=2

@@ -88,7 +88,8 @@ def test_zero_loss_gives_finite_update():
     lam = ctrl.loss_weights(losses, l_ref)
     samples = ctrl.sample(lam, 4, checkpoint=1)
     info = ctrl.update(losses, l_ref, samples, [1.0, -1.0, 0.5, -0.5])
-    assert all(math.isfinite(v) for k, v in info.items() if k != 'loss_weights_after')
+    assert all(
+        math.isfinite(v) for k, v in info.items() if k != 'loss_weights_after')
     assert all(math.isfinite(v) for v in info['loss_weights_after'])
     for p in ctrl.policy.parameters():
         assert torch.isfinite(p).all()

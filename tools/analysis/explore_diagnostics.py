@@ -20,7 +20,8 @@ checkpoint t (the mean over the given explorations, e.g. seeds):
   is not trained), and the range of lambda (``lambda min``, ``lambda max``).
 
 The last line sums the moves: the share of lambda's movement that learning
-made. Read it with the README section "Is the controller learning?".
+made. Read it with "Is the controller learning?" in
+configs/ada_segment/README.md.
 """
 import argparse
 import json

@@ -36,8 +36,9 @@ import torch
 EXPLORE = ('configs/ada_segment/'
            'ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py')
 SMALL = [
-    'train_cfg.population=2', 'train_cfg.checkpoints=2', 'train_cfg.interval=4',
-    'train_dataloader.dataset.indices=32', 'val_dataloader.dataset.indices=8'
+    'train_cfg.population=2', 'train_cfg.checkpoints=2',
+    'train_cfg.interval=4', 'train_dataloader.dataset.indices=32',
+    'val_dataloader.dataset.indices=8'
 ]
 POINTS = ('train_iter@6', 'evaluate@3', 'controller_update',
           'atomic_write@4', 'checkpoint_saved')

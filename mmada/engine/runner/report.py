@@ -14,8 +14,8 @@ from .population import unwrap
 
 PQ_KEYS = ('PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ')
 # per checkpoint, in explore_log.jsonl ("controller"), the visualizer
-# (explore/learning/...) and learning.png: see the README, "Is the
-# controller learning?"
+# (explore/learning/...) and learning.png: see "Is the controller learning?"
+# in configs/ada_segment/README.md
 DIAGNOSTICS = ('reward_local_mean', 'reward_local_std', 'reward_imp_mean',
                'reward_imp_std', 'reward_total_mean', 'reward_total_std',
                'grad_norm', 'grad_norm_centred', 'grad_cosine_centred',
