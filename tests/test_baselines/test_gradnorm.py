@@ -15,12 +15,7 @@ import mmada  # noqa: F401
 from mmada.baselines import GradNormWeighting
 from mmada.engine.hooks import LossWeightHook
 from mmada.models import add_loss_weighting
-from tiny import tiny_batch, tiny_model
-
-# what the hook reads of a runner after an iteration (iteration 1: the
-# loss weights are logged every 50)
-RUNNER = SimpleNamespace(iter=0, visualizer=None)
-
+from tiny import RUNNER_AT_ITER_1, tiny_batch, tiny_model
 
 
 class Toy(BaseModel):
@@ -158,7 +153,7 @@ def test_state_dict_round_trip_through_the_hook():
     for b_a in (2.0, 1.5):
         model.set(1.0, b_a, 1.0)
         backward(model)
-        hook.after_train_iter(RUNNER, 0)
+        hook.after_train_iter(RUNNER_AT_ITER_1, 0)
     checkpoint = {}
     hook.before_save_checkpoint(None, checkpoint)
     buffer = io.BytesIO()  # what mmada's weights-only loading accepts

@@ -10,14 +10,13 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
-from torch import nn
 
 import mmada  # noqa: F401
 from mmada.baselines import ScalarizerWeighting, UncertaintyWeighting
 from mmada.engine.hooks import LossWeightHook
 from mmada.models import add_loss_weighting
+from tiny import LossParameters
 
 F64 = torch.float64
 NAMES = ['loss_a', 'loss_b']
@@ -30,18 +29,6 @@ def rule(kind, **kwargs):
 
 def vec(*values):
     return torch.tensor(values, dtype=F64)
-
-
-class Toy(BaseModel):
-    """Losses that are parameters: dL/dp_i is the weight of loss i."""
-
-    def __init__(self, losses=(2.0, 0.5)):
-        super().__init__()
-        self.p = nn.Parameter(torch.tensor(losses))
-
-    def forward(self, inputs=None, data_samples=None, mode='loss'):
-        return dict(loss_a=self.p[0], loss_b=self.p[1],
-                    acc=torch.tensor(0.9))
 
 
 def backward(model):
@@ -109,7 +96,7 @@ def test_famo_weights_by_hand():
 def test_famo_gives_the_network_the_gradient_of_its_objective():
     """The weighted loss dict gives the network d FAMO(L) / d theta."""
     from torchjd.scalarization import FAMO
-    model = Toy((2.0, 0.5))
+    model = LossParameters((2.0, 0.5))
     add_loss_weighting(model, rule('FAMO'))
     _, grad = backward(model)
     p = torch.tensor([2.0, 0.5], requires_grad=True)
@@ -201,7 +188,7 @@ def test_uw_objective_equals_mmada_total():
 
 # -- in a model, DDP-style reduction, resume ----------------------------------
 def test_weights_applied_in_parse_losses_and_not_in_eval():
-    model = Toy((2.0, 0.5))
+    model = LossParameters((2.0, 0.5))
     w = add_loss_weighting(model, rule('FAMO', scale='num_losses'))
     total, grad = backward(model)
     assert w.loss_weights == pytest.approx([0.4, 1.6], abs=1e-8)
@@ -218,7 +205,7 @@ def make_hook(kind, **kwargs):
                           weighting=dict(type='ScalarizerWeighting',
                                          scalarizer=dict(type=kind),
                                          **kwargs))
-    model = Toy()
+    model = LossParameters()
     hook.before_run(SimpleNamespace(cfg=Config(), model=model))
     return hook, model
 
@@ -308,7 +295,7 @@ def test_same_weights_on_every_process(monkeypatch):
 
     monkeypatch.setattr(module, 'all_reduce', fake_all_reduce)
     monkeypatch.setattr(module, 'broadcast', fake_broadcast)
-    model = Toy((1.0, 0.25))
+    model = LossParameters((1.0, 0.25))
     w = add_loss_weighting(model, rule('FAMO'))
     backward(model)
     assert calls == ['mean', 0]

@@ -7,36 +7,17 @@ from types import SimpleNamespace
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper
-from torch import nn
 
 import mmada  # noqa: F401
 from mmada.baselines import UncertaintyWeighting
 from mmada.engine.hooks import LossWeightHook
 from mmada.models import add_loss_weighting
-from tiny import tiny_batch, tiny_model
-
-# what the hook reads of a runner after an iteration (iteration 1: the
-# loss weights are logged every 50)
-RUNNER = SimpleNamespace(iter=0, visualizer=None)
-
-
-
-class Toy(BaseModel):
-    """Losses that are parameters: dL/dp_i is the weight of loss i."""
-
-    def __init__(self, losses=(2.0, 0.5)):
-        super().__init__()
-        self.p = nn.Parameter(torch.tensor(losses))
-
-    def forward(self, inputs=None, data_samples=None, mode='loss'):
-        return dict(loss_a=self.p[0], loss_b=self.p[1],
-                    acc=torch.tensor(0.9))
+from tiny import LossParameters, RUNNER_AT_ITER_1, tiny_batch, tiny_model
 
 
 def toy(optimizer=None):
-    model = Toy()
+    model = LossParameters()
     w = add_loss_weighting(
         model, UncertaintyWeighting(['loss_a', 'loss_b'],
                                     optimizer=optimizer))
@@ -114,7 +95,7 @@ def test_set_loss_weights_and_validation():
 
 def test_state_dict_round_trip_through_the_hook():
     def hook_and_model():
-        model = Toy()
+        model = LossParameters()
         hook = LossWeightHook(
             losses=['loss_a', 'loss_b'], head_lr_scaling=False,
             weighting=dict(type='UncertaintyWeighting'))
@@ -124,7 +105,7 @@ def test_state_dict_round_trip_through_the_hook():
     hook, model = hook_and_model()
     for _ in range(2):
         backward(model)
-        hook.after_train_iter(RUNNER, 0)
+        hook.after_train_iter(RUNNER_AT_ITER_1, 0)
     checkpoint = {}
     hook.before_save_checkpoint(None, checkpoint)
     buffer = io.BytesIO()  # what mmada's weights-only loading accepts
