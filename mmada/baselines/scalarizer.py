@@ -54,8 +54,8 @@ class ScalarizerWeighting(LossWeighting):
     2. lambda = ``scale`` * df/dL at L, and the loss dict is weighted by it;
     3. the scalarizer's learnable parameters (UW's log-variances, IMTL-L's
        log-scales) take one step of ``optimizer`` on df/dparams at L, after
-       lambda was taken (as :class:`UncertaintyWeighting` does: a joint
-       gradient step on the network and the parameters).
+       lambda was taken: a joint gradient step on the network and the
+       parameters, as if they were trained with it.
 
     A scalarizer with a ``step`` method (DWA) has it called once per
     ``interval`` iterations (by default one epoch, the train dataloader's
@@ -80,7 +80,7 @@ class ScalarizerWeighting(LossWeighting):
     * The learnable parameters have an optimizer of their own (the
       network's has a warm-up, a cosine decay and weight decay not meant
       for them; a parameter added by a hook would miss mmengine's optimizer
-      and DDP): Adam, lr 0.025 by default, as :class:`UncertaintyWeighting`.
+      and DDP): Adam, lr 0.025 by default.
     * The scalarizer runs on the CPU in float64, outside the network's
       graph.
     * Resume: torchjd keeps part of a scalarizer's state in private

@@ -1,5 +1,5 @@
 """ScalarizerWeighting (torchjd's FAMO, DWA, RLW, IMTL-L, UW): the weights
-against hand-computed numbers, agreement with mmada's uncertainty weighting,
+against hand-computed numbers, UncertaintyWeighting as UW through it,
 resume, the tiny model in process, and each config trained by tools/train.py.
 """
 import io
@@ -148,38 +148,37 @@ def test_imtll_weights_by_hand():
         [math.exp(-0.1), math.exp(0.05)], abs=1e-15)
 
 
-def test_uw_agrees_with_mmada_uncertainty_weighting():
-    """torchjd's UW and mmada's UncertaintyWeighting use one convention,
-    f = sum_i 1/2 exp(-s_i) L_i + 1/2 s_i with s = 0 at the start, and the
-    same joint step: the same lambda at every iteration (to rounding)."""
-    ours = UncertaintyWeighting(NAMES)  # Adam, lr 0.025
-    theirs = rule('UW')  # Adam, lr 0.025
+@pytest.mark.parametrize('optimizer', [None, dict(type='SGD', lr=0.1)])
+def test_uncertainty_weighting_is_uw_through_the_scalarizer(optimizer):
+    """UncertaintyWeighting(losses) is ScalarizerWeighting with torchjd's
+    UW: the same lambda and the same s at every iteration, exactly."""
+    ours = UncertaintyWeighting(NAMES, optimizer=optimizer)
+    theirs = rule('UW', optimizer=optimizer)  # default: Adam, lr 0.025
     gen = torch.Generator().manual_seed(0)
     for _ in range(50):
         losses = torch.rand(2, generator=gen, dtype=F64) * 3 + 0.1
-        # mmada's rule on a loss dict with a gradient (so that it steps)
-        leaf = losses.clone().requires_grad_(True)
-        out = ours(dict(loss_a=leaf[0], loss_b=leaf[1]))
-        lam = theirs.scalarize(losses)
-        # lambda of this iteration: the weighted loss over the loss
-        assert (out['loss_a'] / leaf[0]).item() == pytest.approx(
-            lam[0].item(), rel=1e-12)
-        assert (out['loss_b'] / leaf[1]).item() == pytest.approx(
-            lam[1].item(), rel=1e-12)
-        # and the log-variances s after the step
-        assert next(theirs.scalarizer.parameters()).tolist() == pytest.approx(
-            ours.log_vars.tolist(), abs=1e-14)
+        out = []
+        for w in (ours, theirs):  # a loss dict with a gradient: a step
+            leaf = losses.clone().requires_grad_(True)
+            weighted = w(dict(loss_a=leaf[0], loss_b=leaf[1]))
+            out.append([weighted['loss_a'].item(), weighted['loss_b'].item()])
+        assert out[0] == out[1]
+        assert ours.loss_weights == theirs.loss_weights
+        assert torch.equal(ours.scalarizer.log_var, theirs.scalarizer.log_var)
     assert ours.loss_weights != pytest.approx([0.5, 0.5], abs=1e-3)
 
 
-def test_uw_objective_equals_mmada_total():
+def test_uw_objective_equals_the_logged_total_and_regulariser():
+    """The logged total sum_i lambda_i L_i plus 1/2 sum_i s_i is UW's
+    objective f(L, s) (lambda_i = df/dL_i = 1/2 exp(-s_i))."""
     from torchjd.scalarization import UW
-    ours = UncertaintyWeighting(NAMES, init=0.3)
-    ours.set_names(NAMES)
-    losses = vec(2.0, 0.5)
+    ours = UncertaintyWeighting(NAMES)
     with torch.no_grad():
-        out = ours(dict(loss_a=losses[0], loss_b=losses[1]))
-    total = out['loss_a'] + out['loss_b'] + out['loss_uncertainty_reg']
+        ours.scalarizer.log_var.fill_(0.3)
+    losses = vec(2.0, 0.5)
+    leaf = losses.clone().requires_grad_(True)
+    out = ours(dict(loss_a=leaf[0], loss_b=leaf[1]))
+    total = out['loss_a'] + out['loss_b'] + 0.5 * 2 * 0.3
     uw = UW(2).double()
     with torch.no_grad():
         uw.log_var.fill_(0.3)
