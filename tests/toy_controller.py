@@ -11,7 +11,7 @@ def write_controller(path, loss_names, biases, best=None):
     weights 0): lambda^t(x) = pi^t(x) / x = biases[t - 1] / x, so Eq. 7 can be
     worked out by hand. ``best``: lambda_best^T (for mode 'final')."""
     ctrl = WeightController(loss_names, hidden=2, output='linear',
-                            param_scale=1.0)
+                            param_scale=1.0, sampling='linear')
     for _ in biases:
         ctrl.snapshot()
     if best is not None:

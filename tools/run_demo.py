@@ -277,12 +277,14 @@ def describe_controller(path):
     from mmada.controller.policy import policy_kwargs
     from mmada.utils import load_checkpoint_file
     state = load_checkpoint_file(path, map_location='cpu')
-    h = state['hparams']
-    policy = policy_kwargs(h)  # files of mmada 0.1 lack these keys
+    from mmada.controller.controller import LEGACY_CONTROLLER
+    h = dict(LEGACY_CONTROLLER, **state['hparams'])  # older files lack keys
+    policy = policy_kwargs(h)
     return (f'{path}: pi^1..pi^{len(state["snapshots"])} of an exploration, '
             f'output {policy["output"]}, param_scale '
-            f'{policy["param_scale"]}, Adam lr {h["lr"]}, sigma '
-            f'{h["sigma"]}, seed {h["seed"]}')
+            f'{policy["param_scale"]}, {h["sampling"]} sampling, sigma '
+            f'{h["sigma"]}, Adam lr {h["lr"]}, betas '
+            f'{tuple(h["betas"])}, seed {h["seed"]}')
 
 
 def metrics(output):

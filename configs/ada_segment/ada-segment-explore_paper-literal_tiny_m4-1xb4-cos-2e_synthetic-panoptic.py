@@ -6,5 +6,7 @@
 #   python tools/explore.py <this config>
 _base_ = './ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py'
 train_cfg = dict(
-    controller=dict(output='linear', param_scale=1.0),  # PAPER_CONTROLLER
+    controller=dict(  # PAPER_CONTROLLER
+        output='linear', param_scale=1.0, sampling='linear',
+        betas=(0.9, 0.999)),
     reward_cfg=dict(baseline='none', std_floor=0.0))  # PAPER_REWARD

@@ -17,6 +17,7 @@ def _tiny(**kwargs):
     gradient is checked by hand in test_gradient_with_exp_output)."""
     kwargs.setdefault('output', 'linear')
     kwargs.setdefault('param_scale', 1.0)
+    kwargs.setdefault('sampling', 'linear')
     return WeightController(['a', 'b'], hidden=2, init_std=0.0, **kwargs)
 
 
@@ -29,7 +30,9 @@ SIGMA = 0.2
 
 
 def test_sample_statistics():
-    ctrl = WeightController(['a', 'b', 'c'], sigma=SIGMA)
+    # the paper's Eq. 2, N(lambda, sigma^2 I) (the default's log-space
+    # sampling: test_controller_options.py)
+    ctrl = WeightController(['a', 'b', 'c'], sigma=SIGMA, sampling='linear')
     lam = torch.tensor([1.0, 0.5, 2.0], **F64)
     m = 20000
     s = ctrl.sample(lam, m, checkpoint=1)

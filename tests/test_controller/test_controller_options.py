@@ -1,6 +1,7 @@
 """WeightController options beyond the paper's text, against hand-computed
-numbers: log-space sampling, Adam's lr schedule and betas, the named
-candidate, and files written before these options existed."""
+numbers: log-space sampling, Adam's lr schedule and betas, the defaults
+(mmada 0.3) and mmada 0.2's, and files written before these options
+existed."""
 import io
 import math
 
@@ -8,7 +9,8 @@ import pytest
 import torch
 
 from mmada.controller import WeightController
-from mmada.controller.controller import LOG_SAMPLING_CONTROLLER
+from mmada.controller.controller import (LINEAR_SAMPLING_CONTROLLER,
+                                         LOG_SAMPLING_CONTROLLER)
 
 F64 = dict(dtype=torch.float64)
 # x = [1, 4] / [2, 2] = [0.5, 2]: h = [1.25, 1.25] in _tiny, mu = [1, 1]
@@ -28,7 +30,7 @@ def _tiny(**kwargs):
 
 def test_log_sampling_is_lam_times_exp_sigma_eps():
     lam = torch.tensor([1.0, 0.5, 0.01], **F64)
-    linear = WeightController(['a', 'b', 'c'], seed=3)
+    linear = WeightController(['a', 'b', 'c'], seed=3, sampling='linear')
     log = WeightController(['a', 'b', 'c'], seed=3, sampling='log')
     s_lin, s_log = linear.sample(lam, 500, 2), log.sample(lam, 500, 2)
     # the same eps: s_lin - lam = sigma eps, s_log = lam exp(sigma eps)
@@ -139,16 +141,21 @@ def test_bad_betas_raise(betas):
         WeightController(['a'], betas=betas)
 
 
-def test_named_candidate():
+def test_defaults_are_log_sampling_and_beta1_07():
+    """Since mmada 0.3 the library's default is LOG_SAMPLING_CONTROLLER;
+    LINEAR_SAMPLING_CONTROLLER gives mmada 0.2's (the paper's N(lam,
+    sigma^2), Adam's default betas)."""
     assert LOG_SAMPLING_CONTROLLER == dict(sampling='log', betas=(0.7, 0.999))
-    ctrl = WeightController(['a', 'b'], **LOG_SAMPLING_CONTROLLER)
-    assert ctrl.hparams['sampling'] == 'log'
-    assert ctrl.hparams['betas'] == [0.7, 0.999]
-    # the library default is unchanged: the paper's N(lam, sigma^2), Adam's
-    # default betas
     default = WeightController(['a', 'b'])
-    assert default.hparams['sampling'] == 'linear'
-    assert default.hparams['betas'] == [0.9, 0.999]
+    assert default.hparams['sampling'] == 'log'
+    assert default.hparams['betas'] == [0.7, 0.999]
+    assert default.optimizer.param_groups[0]['betas'] == (0.7, 0.999)
+    old = WeightController(['a', 'b'], **LINEAR_SAMPLING_CONTROLLER)
+    assert old.hparams['sampling'] == 'linear'
+    assert old.hparams['betas'] == [0.9, 0.999]
+    # the paper's linear output needs the paper's sampling, said in one line
+    with pytest.raises(ValueError, match="sampling='linear'"):
+        WeightController(['a'], output='linear')
 
 
 def test_files_without_the_options_load_as_made():

@@ -1,7 +1,7 @@
 """tools/analysis/controller_toy.py: the known-optimum benchmark runs, and
 on its easiest setting the default controller gets closer to the optimum
 than where it starts (and the paper's literal reading does not); the
-candidate (log sampling) has no invalid sample; ``--controller`` adds a
+default (log sampling) has no invalid sample; ``--controller`` adds a
 variant."""
 import math
 import re
@@ -15,30 +15,32 @@ def test_toy_benchmark_table(tmp_path):
     out_md = str(tmp_path / 'toy.md')
     out = tool('analysis/controller_toy.py', '--seeds', '3', '--settings',
                'paper', '--states', 'fixed', '--noise', '1.0', '--variants',
-               'paper literal (linear)', 'default',
-               'candidate (log sampling, beta1 0.7)', '--controller',
+               'paper literal (linear)',
+               'mmada 0.2 (linear sampling, beta1 0.9)',
+               'default (log sampling, beta1 0.7)', '--controller',
                'sampling=log', 'betas=0.0,0.999', '--out', out_md).stdout
     assert 'ES reference (alpha' in out
     assert "custom: WeightController(**{'sampling': 'log', 'betas': " \
         '(0.0, 0.999)})' in out
     table = open(out_md).read().splitlines()
     assert table[0].startswith('| setting | paper literal (linear) | '
-                               'default | candidate (log sampling, beta1 '
-                               '0.7) | custom | ES reference')
+                               'mmada 0.2 (linear sampling, beta1 0.9) | '
+                               'default (log sampling, beta1 0.7) | custom '
+                               '| ES reference')
     row = table[2]
     assert row.startswith('| paper (m=8, T=12), fixed state, noise 1.0 |')
     finals = [float(x) for x in re.findall(r'\| ([0-9.]+) ±', row)]
-    literal, default, candidate, custom, es = finals
-    assert max(default, candidate, custom) < 0.45 < literal  # start ~0.5
+    literal, v02, default, custom, es = finals
+    assert max(v02, default, custom) < 0.45 < literal  # start ~0.5
     assert es < 0.45
     # the invalid-sample table: the literal reading loses samples, log
     # sampling none
     invalid = table[-1]
     assert invalid.startswith('| paper (m=8, T=12), fixed state, noise 1.0 |')
-    literal, default, candidate, custom = [
+    literal, v02, default, custom = [
         float(x) for x in invalid.split('|')[2:-1]
     ]
-    assert literal > 10 and candidate == 0 and custom == 0
+    assert literal > 10 and default == 0 and custom == 0
 
 
 def test_linear_sampling_offset_by_hand():

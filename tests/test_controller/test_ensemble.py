@@ -65,7 +65,8 @@ def test_eq7_bad_interval_raises():
 
 def _controller_file():
     """A saved controller whose snapshots are pi^t(x) = t x + 1 (T = 3)."""
-    ctrl = WeightController(['a', 'b'], hidden=4, **LINEAR)
+    ctrl = WeightController(['a', 'b'], hidden=4, sampling='linear',
+                            **LINEAR)
     for t in (1, 2, 3):
         ctrl.policy.load_state_dict(_policy(t, bias=1.0).state_dict())
         ctrl.snapshot()

@@ -23,7 +23,10 @@ SIGMA, C = 0.2, 0.1
 def _tiny(**kwargs):
     """n = 2, hidden = 2, init_std 0, the default residual output and
     param_scale 0.1: the hidden layers compute mean(x) = 1.25 (effective
-    weights 1/2, stored 5), the output layer is 0, so lambda = exp(0) = 1."""
+    weights 1/2, stored 5), the output layer is 0, so lambda = exp(0) = 1.
+    Eq. 2 as the paper writes it, N(lambda, sigma^2) (the default log-space
+    sampling's step is worked out in test_controller_options.py)."""
+    kwargs.setdefault('sampling', 'linear')
     return WeightController(['a', 'b'], hidden=2, init_std=0.0, sigma=SIGMA,
                             **kwargs)
 

@@ -61,7 +61,7 @@ def test_eq1_with_std0_is_mean_over_x():
     expected = torch.tensor([e / 0.5, e / 1.0, e / 2.0], dtype=torch.float64)
     assert torch.allclose(lam, expected, rtol=1e-12, atol=0)
     linear = WeightController(['a', 'b', 'c'], init_std=0.0, output='linear',
-                              param_scale=1.0)
+                              param_scale=1.0, sampling='linear')
     lam = linear.loss_weights([1.0, 3.0, 8.0], [2.0, 3.0, 4.0])
     expected = torch.tensor([7 / 3, 7 / 6, 7 / 12], dtype=torch.float64)
     assert torch.allclose(lam, expected, rtol=1e-12, atol=0)

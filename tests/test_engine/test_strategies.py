@@ -87,5 +87,8 @@ def test_paper_literal_config_is_the_literal_reading():
         'ada-segment-explore_paper-literal_tiny_m4-1xb4-cos-2e_'
         'synthetic-panoptic.py')
     hparams = strategy.controller.hparams
-    assert {k: hparams[k] for k in PAPER_CONTROLLER} == PAPER_CONTROLLER
+    assert {k: hparams[k] for k in PAPER_CONTROLLER} == {
+        k: list(v) if isinstance(v, tuple) else v
+        for k, v in PAPER_CONTROLLER.items()
+    }
     assert strategy.reward_cfg == PAPER_REWARD

@@ -41,7 +41,7 @@ Settings: ``paper`` (m = 8, T = 12) and ``small`` (m = 4, T = 5), both with
 sigma 0.2 and Adam; noise levels 0.1 and 1.0 (PQ-like: the spread of v over
 the population is ~0.5-1).
 
-Why the default (linear sampling) stops at ~0.21 at noise 0.1: with
+Why mmada 0.2's default (linear sampling) stops at ~0.21 at noise 0.1: with
 ``lam_hat ~ N(lam, sigma^2)`` the spread of log lam_hat is ~sigma / lam, so
 the mean that maximises the expected score is not lam* but above it (by
 +0.32 in log at lam* = e^-1, +0.06 at 1, +0.01 at e): 0.13 rms over the
@@ -49,8 +49,8 @@ toy's targets (``--offsets``), on top of the noise floor of any
 estimator with 96 samples. ``sampling='log'`` (``lam * exp(sigma eps)``)
 has no such offset and no invalid sample; ``betas=(0.7, 0.999)`` shortens
 Adam's memory from about all 12 checkpoints to ~3 (the moving state's
-optimum moves). Both together are ``LOG_SAMPLING_CONTROLLER``, the variant
-``candidate``.
+optimum moves). Both together are ``LOG_SAMPLING_CONTROLLER``, the
+library's default since mmada 0.3 (variant ``default``).
 """
 import argparse
 import ast
@@ -60,7 +60,8 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from mmada.controller import (LOG_SAMPLING_CONTROLLER, PAPER_CONTROLLER,
+from mmada.controller import (LINEAR_SAMPLING_CONTROLLER,
+                              LOG_SAMPLING_CONTROLLER, PAPER_CONTROLLER,
                               PAPER_REWARD, WeightController,
                               ada_segment_rewards)
 
@@ -68,28 +69,30 @@ N = 10
 SIGMA = 0.2
 SETTINGS = dict(paper=(8, 12), small=(4, 5))
 # name -> (WeightController kwargs, ada_segment_rewards kwargs); the first
-# three are earlier readings, the next isolate one change each from the
-# default (the library's defaults, mmada 0.2), the last is the candidate of
-# issue 8 (LOG_SAMPLING_CONTROLLER)
-OLD = dict(output='exp', param_scale=1.0)
+# three are earlier readings, the next isolate one change each from mmada
+# 0.2's defaults (linear sampling, beta1 0.9), then the log-sampling
+# variants; the last is the library's default since mmada 0.3
+# (LOG_SAMPLING_CONTROLLER)
+OLD = dict(LINEAR_SAMPLING_CONTROLLER, output='exp', param_scale=1.0)
+V02 = dict(LINEAR_SAMPLING_CONTROLLER)
 VARIANTS = {
     'paper literal (linear)': (dict(PAPER_CONTROLLER), PAPER_REWARD),
     'mmada 0.1 (exp)': (dict(OLD), PAPER_REWARD),
     'mmada 0.1, lr 5e-3 (tiny configs)': (dict(OLD, lr=5e-3), PAPER_REWARD),
-    'default, reward not centred': (dict(), PAPER_REWARD),
-    'default, exp output': (dict(output='exp'), dict()),
-    'default, param_scale 1': (dict(param_scale=1.0), dict()),
-    'default, rank reward': (dict(), dict(normalise='rank')),
-    'default, lr / sqrt(k)': (dict(lr_schedule='inv_sqrt'), dict()),
-    'default, beta1 0': (dict(betas=(0.0, 0.999)), dict()),
-    'default': (dict(), dict()),
-    'log sampling': (dict(sampling='log'), dict()),
+    'mmada 0.2, reward not centred': (dict(V02), PAPER_REWARD),
+    'mmada 0.2, exp output': (dict(V02, output='exp'), dict()),
+    'mmada 0.2, param_scale 1': (dict(V02, param_scale=1.0), dict()),
+    'mmada 0.2, rank reward': (dict(V02), dict(normalise='rank')),
+    'mmada 0.2, lr / sqrt(k)': (dict(V02, lr_schedule='inv_sqrt'), dict()),
+    'mmada 0.2, beta1 0': (dict(V02, betas=(0.0, 0.999)), dict()),
+    'mmada 0.2 (linear sampling, beta1 0.9)': (dict(V02), dict()),
+    'log sampling, beta1 0.9': (dict(V02, sampling='log'), dict()),
     'log sampling, beta1 0': (dict(sampling='log', betas=(0.0, 0.999)),
                               dict()),
-    'log sampling, rank reward': (dict(sampling='log'),
-                                  dict(normalise='rank')),
-    'candidate (log sampling, beta1 0.7)': (dict(LOG_SAMPLING_CONTROLLER),
-                                            dict()),
+    'log sampling, beta1 0.9, rank reward': (dict(V02, sampling='log'),
+                                             dict(normalise='rank')),
+    'default (log sampling, beta1 0.7)': (dict(LOG_SAMPLING_CONTROLLER),
+                                          dict()),
 }
 ES_STEPS = (0.05, 0.1, 0.2, 0.4, 0.8)
 
