@@ -13,7 +13,7 @@ from typing import Any, Iterator, List, Optional, Tuple
 from mmdet.registry import DATASETS
 from .panoptic import PanopticDataset
 from .proxy_split import read_categories
-from .synthetic import STUFF_CLASSES, THING_CLASSES
+from .synthetic import DEFAULT_VARIANT, VARIANTS, synthetic_classes
 
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 
@@ -98,8 +98,9 @@ def set_num_classes(model: dict, num_things: int, num_stuff: int) -> dict:
 
 def _dataset_classes(ds: dict) -> Optional[Tuple[tuple, tuple, str]]:
     """(things, stuff, source) of a dataset config, if it can be known:
-    its metainfo, the synthetic dataset's classes, the classes of its
-    annotation file if it exists, or its class's ``METAINFO``."""
+    its metainfo, the synthetic dataset's classes (of its ``variant``), the
+    classes of its annotation file if it exists, or its class's
+    ``METAINFO``."""
     meta = ds.get('metainfo') or {}
     if meta.get('thing_classes') is not None and \
             meta.get('stuff_classes') is not None:
@@ -109,8 +110,14 @@ def _dataset_classes(ds: dict) -> Optional[Tuple[tuple, tuple, str]]:
     if meta:
         return None
     if isinstance(cls, type) and issubclass(cls, PanopticDataset):
-        if ds.get('synthetic') is not None:
-            return THING_CLASSES, STUFF_CLASSES, 'the synthetic dataset'
+        synthetic = ds.get('synthetic')
+        if synthetic is not None:
+            variant = synthetic.get('variant', DEFAULT_VARIANT)
+            if variant not in VARIANTS:
+                return None  # the dataset will say so when built
+            things, stuff = synthetic_classes(variant)
+            return things, stuff, \
+                f'the synthetic dataset, variant {variant!r}'
         ann_file = osp.join(ds.get('data_root') or '', ds.get('ann_file', ''))
         if not osp.isfile(ann_file):
             return None

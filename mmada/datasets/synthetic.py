@@ -2,6 +2,9 @@
 
 The built-in default dataset: no download, ~600 images of ~128 px made in a
 few seconds on one core, and hard enough that the loss weighting matters.
+A second dataset for transfer (Table 3), ``variant='glyphs'``: 6 other thing
+and 4 other stuff classes (other ids), smaller images, fewer and larger
+things, other colours, more brightness spread and noise (``VARIANTS``).
 
 What makes it hard (yet learnable):
 
@@ -46,7 +49,7 @@ import os.path as osp
 import shutil
 import uuid
 from collections import Counter
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import cv2
 import numpy as np
@@ -78,15 +81,121 @@ STUFF_CATEGORIES = (
     (127, 'wall', (150, 100, 90)),
     (139, 'sand', (210, 190, 140)),
 )
+#: The classes of the default variant ('shapes'); see
+#: :func:`synthetic_classes` for any variant.
 THING_CLASSES = tuple(name for _, name, _ in THING_CATEGORIES)
 STUFF_CLASSES = tuple(name for _, name, _ in STUFF_CATEGORIES)
-
-# Mean RGB colour of each stuff class; per image each channel is jittered by
-# N(0, 32) plus a shared brightness shift, so the classes overlap in colour.
-_STUFF_MEAN_RGB = np.array([(140, 160, 185), (110, 135, 90), (90, 120, 145),
-                            (150, 120, 105), (170, 155, 125)],
-                           dtype=np.float32)
 _SPLIT_CODES = {'train': 0, 'val': 1}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Variant:
+    """A class set and its image statistics (see ``VARIANTS``).
+
+    ``things``/``stuff`` are ``(id, name, color)``; the name selects the
+    shape and texture drawn. ``stuff_rgb[i]`` is the mean colour of stuff
+    class i, jittered per image by ``N(0, colour_sd)`` per channel plus a
+    shared ``N(0, brightness_sd)``. Pairs ``(easy, hard)`` are interpolated
+    by ``difficulty``; ``option_defaults`` are the defaults of the options
+    left at None.
+    """
+    things: tuple
+    stuff: tuple
+    stuff_rgb: np.ndarray
+    thing_rot: tuple  # rotation range (radians) per thing class
+    option_defaults: dict
+    stuff_k: tuple = (2, 3)  # stuff classes per image ...
+    stuff_k_p: tuple = (0.45, 0.55)  # ... and their probabilities
+    band_p: float = 0.6  # bands (else blobs)
+    colour_sd: float = 32
+    brightness_sd: float = 18
+    clip: tuple = (10, 245)
+    delta_lo: tuple = (70, 20)  # thing/background contrast, low end
+    delta_hi: tuple = (120, 60)  # high end
+    thing_amp: tuple = (8, 18)  # thing texture amplitude
+    shading: float = 0.25  # strength of the global gradient
+    noise: tuple = (1.0, (4.0, 8.0))  # sensor noise sigma (easy, hard)
+
+
+VARIANTS = {
+    # the default dataset (its numbers and RNG draws are frozen: changing
+    # them changes the files)
+    'shapes':
+    _Variant(
+        things=THING_CATEGORIES,
+        stuff=STUFF_CATEGORIES,
+        # square and diamond stay close to upright so that they remain two
+        # different shapes
+        thing_rot=(np.pi, np.pi / 9, np.pi, np.pi / 9, np.pi / 4, np.pi,
+                   np.pi, np.pi),
+        stuff_rgb=np.array([(140, 160, 185), (110, 135, 90),
+                            (90, 120, 145), (150, 120, 105),
+                            (170, 155, 125)],
+                           dtype=np.float32),
+        option_defaults=dict(
+            min_size=96,
+            max_size=160,
+            min_things=2,
+            max_things=8,
+            min_thing_size=8.0,
+            max_thing_size=48.0)),
+    # the second dataset (Table 3's transfer at CPU scale): other classes
+    # and ids, smaller images with fewer, larger things, a wider brightness
+    # spread (dark road, bright snow), stronger noise and shading
+    'glyphs':
+    _Variant(
+        things=(
+            (4, 'hexagon', (255, 140, 0)),
+            (9, 'oval', (70, 200, 70)),
+            (15, 'arrow', (200, 60, 60)),
+            (26, 'ell', (60, 120, 255)),
+            (33, 'tee', (230, 230, 50)),
+            (47, 'heart', (255, 60, 150)),
+        ),
+        stuff=(
+            (104, 'road', (90, 90, 95)),
+            (118, 'foliage', (40, 110, 40)),
+            (133, 'snow', (235, 240, 250)),
+            (146, 'tiles', (190, 120, 80)),
+        ),
+        thing_rot=(np.pi, np.pi, np.pi, np.pi, np.pi, np.pi / 6),
+        stuff_rgb=np.array([(75, 75, 80), (50, 90, 45), (225, 228, 235),
+                            (175, 115, 85)],
+                           dtype=np.float32),
+        option_defaults=dict(
+            min_size=80,
+            max_size=128,
+            min_things=1,
+            max_things=5,
+            min_thing_size=12.0,
+            max_thing_size=40.0),
+        stuff_k=(1, 2, 3),
+        stuff_k_p=(0.15, 0.55, 0.3),
+        band_p=0.35,
+        colour_sd=20,
+        brightness_sd=25,
+        clip=(5, 250),
+        delta_lo=(90, 30),
+        delta_hi=(140, 70),
+        thing_amp=(10, 22),
+        shading=0.4,
+        noise=(2.0, (8.0, 12.0))),
+}
+#: The first variant: its files record no ``variant`` (they predate it).
+DEFAULT_VARIANT = 'shapes'
+
+
+def synthetic_classes(variant: str = DEFAULT_VARIANT) -> Tuple[tuple, tuple]:
+    """``(thing_classes, stuff_classes)`` of a variant."""
+    v = VARIANTS[variant]
+    return (tuple(n for _, n, _ in v.things), tuple(n for _, n, _ in v.stuff))
+
+
+def default_root(variant: str = DEFAULT_VARIANT) -> str:
+    """The usual data root of a variant (the base dataset configs')."""
+    if variant == DEFAULT_VARIANT:
+        return 'data/synthetic_panoptic'
+    return f'data/synthetic_panoptic_{variant}'
 
 
 def _lerp(easy: float, hard: float, difficulty: float) -> float:
@@ -111,47 +220,70 @@ def _normalise(t: np.ndarray) -> np.ndarray:
     return (t - t.mean()) / (t.std() + 1e-6)
 
 
-def _stuff_texture(cls: int, rng: np.random.Generator, h: int,
+def _masonry(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray,
+             bh: int, bw: int, stagger: float) -> np.ndarray:
+    """Blocks of ``bh x bw`` px, each with its own tone, and mortar lines;
+    every other row shifted by ``stagger`` px."""
+    row = (yy // bh).astype(np.int64)
+    xs = xx + (row % 2) * stagger + rng.uniform(0, bw)
+    col = (xs // bw).astype(np.int64)
+    tones = rng.standard_normal((row.max() + 1, col.max() + 1)) * 0.6
+    t = tones[row, col].astype(np.float32)
+    mortar = ((yy % bh) < 1.5) | ((xs % bw) < 1.5)
+    t[mortar] = -2.0
+    return t
+
+
+def _stuff_texture(name: str, rng: np.random.Generator, h: int,
                    w: int) -> Tuple[np.ndarray, float]:
-    """A zero-mean texture of stuff class ``cls`` and its amplitude."""
+    """A zero-mean texture of stuff class ``name`` and its amplitude."""
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    if cls == 0:  # sky: vertical gradient and soft clouds
+    if name == 'sky':  # vertical gradient and soft clouds
         t = (yy / h - 0.5) * rng.uniform(1.0, 2.0) + 0.6 * _smooth_noise(
             rng, h, w, rng.uniform(18, 32))
         return t, rng.uniform(10, 16)
-    if cls == 1:  # grass: vertical blades
+    if name == 'grass':  # vertical blades
         n = rng.standard_normal((h, w)).astype(np.float32)
         t = cv2.GaussianBlur(n, (0, 0), sigmaX=0.7, sigmaY=2.5)
         return _normalise(t), rng.uniform(20, 30)
-    if cls == 2:  # water: horizontal ripples with a wobbling phase
+    if name == 'water':  # horizontal ripples with a wobbling phase
         period = rng.uniform(4.5, 7.0)
         phase = 1.5 * _smooth_noise(rng, h, w, rng.uniform(12, 20))
         t = np.sin(2 * np.pi * yy / period + phase + rng.uniform(0, 6.3))
         return t.astype(np.float32), rng.uniform(12, 20)
-    if cls == 3:  # wall: bricks with mortar lines and per-brick tone
+    if name == 'wall':  # bricks with mortar lines and per-brick tone
         bh = int(rng.integers(6, 10))
         bw = int(rng.integers(12, 20))
-        row = (yy // bh).astype(np.int64)
-        xs = xx + (row % 2) * (bw / 2) + rng.uniform(0, bw)
-        col = (xs // bw).astype(np.int64)
-        tones = rng.standard_normal((row.max() + 1, col.max() + 1)) * 0.6
-        t = tones[row, col].astype(np.float32)
-        mortar = ((yy % bh) < 1.5) | ((xs % bw) < 1.5)
-        t[mortar] = -2.0
+        return _masonry(rng, yy, xx, bh, bw, bw / 2), rng.uniform(10, 16)
+    if name == 'sand':  # fine isotropic speckle plus faint dunes
+        n = rng.standard_normal((h, w)).astype(np.float32)
+        t = _normalise(cv2.GaussianBlur(n, (0, 0), 0.6))
+        t += 0.4 * _smooth_noise(rng, h, w, rng.uniform(8, 14))
+        return t, rng.uniform(12, 20)
+    if name == 'road':  # asphalt: fine grain with sparse bright grit
+        n = rng.standard_normal((h, w)).astype(np.float32)
+        t = _normalise(cv2.GaussianBlur(n, (0, 0), 0.9))
+        t += 2.5 * (rng.random((h, w)) > 0.985).astype(np.float32)
         return t, rng.uniform(10, 16)
-    # sand: fine isotropic speckle plus faint dunes
-    n = rng.standard_normal((h, w)).astype(np.float32)
-    t = _normalise(cv2.GaussianBlur(n, (0, 0), 0.6))
-    t += 0.4 * _smooth_noise(rng, h, w, rng.uniform(8, 14))
-    return t, rng.uniform(12, 20)
+    if name == 'foliage':  # small leafy blobs over larger shadows
+        t = np.tanh(2 * _smooth_noise(rng, h, w, rng.uniform(3, 5)))
+        t += 0.5 * _smooth_noise(rng, h, w, rng.uniform(10, 16))
+        return t, rng.uniform(22, 32)
+    if name == 'snow':  # almost flat, faint drifts
+        t = 0.5 * _smooth_noise(rng, h, w, rng.uniform(24, 40))
+        return t, rng.uniform(4, 8)
+    if name == 'tiles':  # square tiles on a grid, no offset
+        side = int(rng.integers(8, 13))
+        return _masonry(rng, yy, xx, side, side, 0.0), rng.uniform(10, 16)
+    raise KeyError(f'no texture for stuff class {name!r}')
 
 
-def _stuff_layout(rng: np.random.Generator, h: int,
-                  w: int) -> Tuple[np.ndarray, List[int]]:
+def _stuff_layout(rng: np.random.Generator, h: int, w: int,
+                  var: _Variant) -> Tuple[np.ndarray, List[int]]:
     """Region map (H, W) of indices into the returned stuff class list."""
-    k = int(rng.choice([2, 3], p=[0.45, 0.55]))
-    classes = [int(c) for c in rng.permutation(len(STUFF_CATEGORIES))[:k]]
-    if rng.random() < 0.6:
+    k = int(rng.choice(list(var.stuff_k), p=list(var.stuff_k_p)))
+    classes = [int(c) for c in rng.permutation(len(var.stuff))[:k]]
+    if rng.random() < var.band_p:
         # bands: k-1 wavy random-walk boundaries, sometimes vertical
         transpose = rng.random() < 0.25
         hh, ww = (w, h) if transpose else (h, w)
@@ -192,71 +324,115 @@ def _poly(center: np.ndarray, radii: np.ndarray, angles: np.ndarray,
     return np.round(pts * 16).astype(np.int32)  # cv2 ``shift=4``
 
 
-def _thing_mask(cls: int, size: float, center: np.ndarray, rot: float,
+def _rotated(xy: np.ndarray, rot: float, center: np.ndarray) -> np.ndarray:
+    """Points ``xy`` (N, 2) around the origin, rotated by ``rot`` and moved
+    to ``center``, as cv2 ``shift=4`` integer points."""
+    cos, sin = np.cos(rot), np.sin(rot)
+    xy = xy @ np.array([[cos, sin], [-sin, cos]]) + center
+    return np.round(xy * 16).astype(np.int32)
+
+
+# the glyphs' outlines in units of the half extent r, around the origin
+_ARROW = np.array([(1.0, 0.0), (0.15, 0.6), (0.15, 0.22), (-1.0, 0.22),
+                   (-1.0, -0.22), (0.15, -0.22), (0.15, -0.6)])
+_ELL = np.array([(-0.75, -1.0), (-0.2, -1.0), (-0.2, 0.45), (0.75, 0.45),
+                 (0.75, 1.0), (-0.75, 1.0)])
+_TEE = np.array([(-1.0, -0.85), (1.0, -0.85), (1.0, -0.3), (0.28, -0.3),
+                 (0.28, 1.0), (-0.28, 1.0), (-0.28, -0.3), (-1.0, -0.3)])
+_T32 = np.arange(32) * 2 * np.pi / 32
+_HEART = np.stack([
+    16 * np.sin(_T32)**3, -(13 * np.cos(_T32) - 5 * np.cos(2 * _T32) -
+                            2 * np.cos(3 * _T32) - np.cos(4 * _T32)) - 2.5
+], axis=1) / 16.5
+_OVAL = np.stack([np.cos(_T32), 0.5 * np.sin(_T32)], axis=1)
+
+
+def _thing_mask(name: str, size: float, center: np.ndarray, rot: float,
                 rng: np.random.Generator, h: int, w: int) -> np.ndarray:
-    """Binary mask (H, W) of thing class ``cls``; ``size`` is its extent."""
+    """Binary mask (H, W) of thing class ``name``; ``size`` is its extent.
+    """
     m = np.zeros((h, w), np.uint8)
     r = size / 2
     c16 = tuple(int(v) for v in np.round(center * 16))
-    if cls in (0, 5, 7):  # circle, ring, crescent
+    if name in ('circle', 'ring', 'crescent'):
         cv2.circle(m, c16, int(round(r * 16)), 1, -1, cv2.LINE_8, 4)
-        if cls == 5:
+        if name == 'ring':
             inner = r * rng.uniform(0.45, 0.6)
             cv2.circle(m, c16, int(round(inner * 16)), 0, -1, cv2.LINE_8, 4)
-        elif cls == 7:
+        elif name == 'crescent':
             off = center + 0.5 * r * np.array([np.cos(rot), np.sin(rot)])
             o16 = tuple(int(v) for v in np.round(off * 16))
             cv2.circle(m, o16, int(round(0.85 * r * 16)), 0, -1, cv2.LINE_8, 4)
         return m.astype(bool)
-    if cls == 1:  # square
+    if name == 'square':
         pts = _poly(center, np.full(4, r * 0.95),
                     np.arange(4) * np.pi / 2 + np.pi / 4, rot)
-    elif cls == 2:  # triangle
+    elif name == 'triangle':
         pts = _poly(center, np.full(3, r), np.arange(3) * 2 * np.pi / 3, rot)
-    elif cls == 3:  # diamond: an elongated rhombus, long axis ~vertical
+    elif name == 'diamond':  # an elongated rhombus, long axis ~vertical
         pts = _poly(center, np.array([r, 0.58 * r, r, 0.58 * r]),
                     np.arange(4) * np.pi / 2, rot + np.pi / 2)
-    elif cls == 4:  # cross
+    elif name == 'cross':
         t, a = 0.2 * size, r
         xy = np.array([(t, t), (t, a), (-t, a), (-t, t), (-a, t), (-a, -t),
                        (-t, -t), (-t, -a), (t, -a), (t, -t), (a, -t), (a, t)])
-        cos, sin = np.cos(rot), np.sin(rot)
-        xy = xy @ np.array([[cos, sin], [-sin, cos]]) + center
-        pts = np.round(xy * 16).astype(np.int32)
-    else:  # star
+        pts = _rotated(xy, rot, center)
+    elif name == 'star':
         radii = np.where(np.arange(10) % 2 == 0, r, 0.45 * r)
         pts = _poly(center, radii, np.arange(10) * np.pi / 5, rot)
+    elif name == 'hexagon':
+        pts = _poly(center, np.full(6, r), np.arange(6) * np.pi / 3, rot)
+    else:
+        outline = dict(
+            oval=_OVAL, arrow=_ARROW, ell=_ELL, tee=_TEE, heart=_HEART)
+        if name not in outline:
+            raise KeyError(f'no shape for thing class {name!r}')
+        pts = _rotated(outline[name] * r, rot, center)
     cv2.fillPoly(m, [pts], 1, cv2.LINE_8, 4)
     return m.astype(bool)
 
 
-# Rotation range (radians) per thing class: square and diamond stay close to
-# upright so that they remain two different shapes.
-_THING_ROT = (np.pi, np.pi / 9, np.pi, np.pi / 9, np.pi / 4, np.pi, np.pi,
-              np.pi)
-
-
-def _thing_texture(cls: int, rng: np.random.Generator, u: np.ndarray,
+def _thing_texture(name: str, rng: np.random.Generator, u: np.ndarray,
                    v: np.ndarray) -> np.ndarray:
     """Class-specific texture in [-1, 1] at local coordinates (u, v)."""
-    if cls == 0:  # circle: horizontal stripes, period 4
+    if name == 'circle':  # horizontal stripes, period 4
         return np.sin(2 * np.pi * v / 4.0)
-    if cls == 1:  # square: checker, period 5
+    if name == 'square':  # checker, period 5
         return np.sign(
             np.sin(2 * np.pi * u / 5.0) * np.sin(2 * np.pi * v / 5.0))
-    if cls == 2:  # triangle: dots, period 4
+    if name == 'triangle':  # dots, period 4
         return np.where(
             np.cos(2 * np.pi * u / 4.0) + np.cos(2 * np.pi * v / 4.0) > 1.0,
             1.0, -0.3)
-    if cls == 3:  # diamond: vertical stripes, period 3
+    if name == 'diamond':  # vertical stripes, period 3
         return np.sin(2 * np.pi * u / 3.0)
-    if cls == 4:  # cross: diagonal stripes, period 6
+    if name == 'cross':  # diagonal stripes, period 6
         return np.sin(2 * np.pi * (u + v) / (6.0 * math.sqrt(2)))
-    if cls == 5:  # ring: grain
+    if name == 'ring':  # grain
         return np.clip(rng.standard_normal(u.shape) * 0.6, -1, 1)
-    if cls == 6:  # star: concentric rings, period 4
+    if name == 'star':  # concentric rings, period 4
         return np.sin(2 * np.pi * np.hypot(u, v) / 4.0)
-    return np.sin(2 * np.pi * v / 7.0)  # crescent: wide stripes, period 7
+    if name == 'crescent':  # wide stripes, period 7
+        return np.sin(2 * np.pi * v / 7.0)
+    if name == 'hexagon':  # a grid of thin lines, period 5
+        return np.where((np.mod(u, 5.0) < 1.5) | (np.mod(v, 5.0) < 1.5), 1.0,
+                        -0.6)
+    if name == 'oval':  # zigzag stripes, period 5
+        return np.sin(2 * np.pi * (v + 1.5 * np.abs(np.mod(u, 6.0) - 3.0)) /
+                      5.0)
+    if name == 'arrow':  # 8 wedges around the centre
+        return np.where(np.sin(4 * np.arctan2(v, u)) >= 0, 1.0, -1.0)
+    if name == 'ell':  # a ramp along the local x axis
+        return np.clip(u / 8.0, -1, 1)
+    if name == 'tee':  # large sparse dots, period 8
+        return np.where(
+            np.hypot(np.mod(u, 8.0) - 4, np.mod(v, 8.0) - 4) < 2.0, 1.0,
+            -0.4)
+    if name == 'heart':  # soft blotches
+        n = rng.standard_normal(u.shape).astype(np.float32)
+        return np.clip(0.6 * _normalise(cv2.GaussianBlur(n, (0, 0), 1.5)),
+                       -1, 1)
+    raise KeyError(f'no texture for thing class {name!r}')
 
 
 # An orthonormal basis of the chroma plane (orthogonal to grey, 1 1 1): a
@@ -266,7 +442,8 @@ _CHROMA_V = np.array([0.0, 1.0, -1.0], np.float32) / math.sqrt(2.0)
 
 
 def _place_things(rng: np.random.Generator, h: int, w: int,
-                  cfg: 'SyntheticOptions') -> Tuple[np.ndarray, List[dict]]:
+                  cfg: 'SyntheticOptions',
+                  var: _Variant) -> Tuple[np.ndarray, List[dict]]:
     """Place things in painting order; returns the visible-instance map.
 
     ``inst_map`` holds 0 for stuff and ``k + 1`` for the k-th instance. A
@@ -281,7 +458,7 @@ def _place_things(rng: np.random.Generator, h: int, w: int,
     for _ in range(8 * target):
         if len(things) == target:
             break
-        cls = int(rng.integers(len(THING_CATEGORIES)))
+        cls = int(rng.integers(len(var.things)))
         size = math.exp(rng.uniform(lo, hi))
         if things and rng.random() < 0.45:  # next to an earlier instance
             prev = things[int(rng.integers(len(things)))]
@@ -289,8 +466,8 @@ def _place_things(rng: np.random.Generator, h: int, w: int,
             center = prev['center'] + rng.normal(0, spread, 2)
         else:
             center = np.array([rng.uniform(0, w), rng.uniform(0, h)])
-        rot = rng.uniform(-1, 1) * _THING_ROT[cls]
-        mask = _thing_mask(cls, size, center, rot, rng, h, w)
+        rot = rng.uniform(-1, 1) * var.thing_rot[cls]
+        mask = _thing_mask(var.things[cls][1], size, center, rot, rng, h, w)
         area = int(mask.sum())
         if area < cfg.min_visible_area:
             continue
@@ -330,30 +507,33 @@ def render_image(rng: np.random.Generator, h: int, w: int,
         rng (np.random.Generator): The image's own generator.
         h (int): Height.
         w (int): Width.
-        cfg (SyntheticOptions): The generator's options.
+        cfg (SyntheticOptions): The generator's options (``cfg.variant``
+            gives the classes and image statistics).
 
     Returns:
         tuple: ``(img, pan, segments_info)``: the RGB image (H, W, 3) uint8,
         the panoptic id map (H, W) int64 and the COCO ``segments_info``.
     """
     difficulty = cfg.difficulty
-    region, stuff_classes = _stuff_layout(rng, h, w)
+    var = VARIANTS[cfg.variant]
+    region, stuff_classes = _stuff_layout(rng, h, w, var)
 
     # stuff canvas
     img = np.zeros((h, w, 3), np.float32)
-    brightness = rng.normal(0, 18)
+    brightness = rng.normal(0, var.brightness_sd)
     for j, cls in enumerate(stuff_classes):
-        base = _STUFF_MEAN_RGB[cls] + rng.normal(0, 32, 3) + brightness
-        tex, amp = _stuff_texture(cls, rng, h, w)
+        base = var.stuff_rgb[cls] + rng.normal(0, var.colour_sd,
+                                               3) + brightness
+        tex, amp = _stuff_texture(var.stuff[cls][1], rng, h, w)
         gains = rng.uniform(0.8, 1.2, 3).astype(np.float32)
         sel = region == j
         img[sel] = base + (amp * tex[sel])[:, None] * gains
-    img = np.clip(img, 10, 245)
+    img = np.clip(img, *var.clip)
 
     # things, painted in order over the canvas
-    inst_map, things = _place_things(rng, h, w, cfg)
-    d_lo = _lerp(70, 20, difficulty)
-    d_hi = _lerp(120, 60, difficulty)
+    inst_map, things = _place_things(rng, h, w, cfg, var)
+    d_lo = _lerp(*var.delta_lo, difficulty)
+    d_hi = _lerp(*var.delta_hi, difficulty)
     for thing in things:
         mask = thing['mask']
         ys = np.flatnonzero(mask.any(axis=1))
@@ -368,7 +548,7 @@ def render_image(rng: np.random.Generator, h: int, w: int,
         delta = sign * rng.uniform(d_lo, d_hi)
         colour = bg + delta * rng.uniform(0.7, 1.3, 3)
         if cfg.class_hue:
-            angle = 2 * np.pi * thing['cls'] / len(THING_CATEGORIES) + \
+            angle = 2 * np.pi * thing['cls'] / len(var.things) + \
                 rng.uniform(-1, 1) * np.pi / 9
             chroma = np.cos(angle) * _CHROMA_U + np.sin(angle) * _CHROMA_V
             colour = colour + cfg.class_hue * rng.uniform(12, 24) * chroma
@@ -377,18 +557,20 @@ def render_image(rng: np.random.Generator, h: int, w: int,
         uu -= thing['center'][0]
         cos, sin = math.cos(thing['rot']), math.sin(thing['rot'])
         u, v = uu * cos + vv * sin, -uu * sin + vv * cos
-        tex = _thing_texture(thing['cls'], rng, u, v).astype(np.float32)
-        amp = rng.uniform(8, 18)
+        tex = _thing_texture(var.things[thing['cls']][1], rng, u,
+                             v).astype(np.float32)
+        amp = rng.uniform(*var.thing_amp)
         patch[local] = colour + (amp * tex[local])[:, None]
 
     # global shading, slight blur, sensor noise
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     a = rng.uniform(0, 2 * np.pi)
     ramp = (np.cos(a) * (xx / w - 0.5) + np.sin(a) * (yy / h - 0.5))
-    img *= (1 + 0.25 * difficulty * rng.uniform(0.3, 1.0) * ramp)[..., None]
+    img *= (1 + var.shading * difficulty * rng.uniform(0.3, 1.0) *
+            ramp)[..., None]
     sigma = _lerp(0.3, rng.uniform(0.5, 0.9), difficulty)
     img = cv2.GaussianBlur(img, (0, 0), sigma)
-    noise = _lerp(1.0, rng.uniform(4.0, 8.0), difficulty)
+    noise = _lerp(var.noise[0], rng.uniform(*var.noise[1]), difficulty)
     img += rng.normal(0, noise, img.shape).astype(np.float32)
     img = np.clip(np.round(img), 0, 255).astype(np.uint8)
 
@@ -400,7 +582,7 @@ def render_image(rng: np.random.Generator, h: int, w: int,
         mask = stuff_part & (region == j)
         if not mask.any():
             continue
-        cat_id = STUFF_CATEGORIES[cls][0]
+        cat_id = var.stuff[cls][0]
         seg_id = 1 + 256 * cat_id
         pan[mask] = seg_id
         bbox, area = _bbox_area(mask)
@@ -411,7 +593,7 @@ def render_image(rng: np.random.Generator, h: int, w: int,
     per_class: Counter = Counter()
     for k, thing in enumerate(things):
         mask = inst_map == k + 1
-        cat_id = THING_CATEGORIES[thing['cls']][0]
+        cat_id = var.things[thing['cls']][0]
         per_class[cat_id] += 1
         seg_id = per_class[cat_id] + 256 * cat_id
         pan[mask] = seg_id
@@ -427,10 +609,11 @@ def render_image(rng: np.random.Generator, h: int, w: int,
 # dataset
 
 
-def categories() -> List[dict]:
-    """The COCO ``categories`` of the synthetic dataset, things first."""
+def categories(variant: str = DEFAULT_VARIANT) -> List[dict]:
+    """The COCO ``categories`` of a variant, things first."""
+    var = VARIANTS[variant]
     cats = []
-    for isthing, table in ((1, THING_CATEGORIES), (0, STUFF_CATEGORIES)):
+    for isthing, table in ((1, var.things), (0, var.stuff)):
         for cat_id, name, color in table:
             cats.append(
                 dict(
@@ -482,7 +665,7 @@ def _write_split(root: str, split: str, num: int, cfg: 'SyntheticOptions',
             info=info,
             images=images,
             annotations=annotations,
-            categories=categories()),
+            categories=categories(cfg.variant)),
         osp.join(root, 'annotations', f'panoptic_{split}.json'))
 
 
@@ -493,7 +676,9 @@ class SyntheticOptions:
     To add an option, add a field here (with its default and a line below):
     :func:`generate_synthetic_panoptic`, :func:`ensure_synthetic_panoptic`,
     the files' ``info.generator_args`` and the flags of
-    ``tools/misc/make_synthetic_dataset.py`` all follow.
+    ``tools/misc/make_synthetic_dataset.py`` all follow. The options that
+    default to None take the defaults of ``variant`` (given below as
+    'shapes' / 'glyphs'); the resolved values are recorded.
 
     Args:
         num_train (int): Train images. Defaults to 480.
@@ -501,18 +686,22 @@ class SyntheticOptions:
         num_proxy_val (int): Train images held out as proxy val.
             Defaults to 80.
         seed (int): Seed of every per-image generator. Defaults to 0.
-        min_size (int): Min image side. Defaults to 96.
-        max_size (int): Max image side (each side uniform in
-            ``[min_size, max_size]``). Defaults to 160.
-        difficulty (float): 1 = low contrast (delta 20-60), blur and noise
-            sigma 4-8; 0 = high contrast (delta 70-120), almost clean.
-            Defaults to 0.5 (at 1.0 the tiny model finds no thing within
-            the demo's 600 iterations: PQ_th 0).
-        min_things (int): Min things per image (attempted). Defaults to 2.
-        max_things (int): Max things per image. Defaults to 8.
-        min_thing_size (float): Min thing extent in px (log-uniform).
-            Defaults to 8.
-        max_thing_size (float): Max thing extent in px. Defaults to 48.
+        min_size (int, optional): Min image side. Defaults to 96 / 80.
+        max_size (int, optional): Max image side (each side uniform in
+            ``[min_size, max_size]``). Defaults to 160 / 128.
+        difficulty (float): 1 = low contrast (delta 20-60; glyphs 30-70),
+            blur and noise sigma 4-8 (glyphs 8-12); 0 = high contrast
+            (delta 70-120; glyphs 90-140), almost clean. Defaults to 0.5
+            (at 1.0 the tiny model finds no thing within the demo's 600
+            iterations on 'shapes': PQ_th 0).
+        min_things (int, optional): Min things per image (attempted).
+            Defaults to 2 / 1.
+        max_things (int, optional): Max things per image.
+            Defaults to 8 / 5.
+        min_thing_size (float, optional): Min thing extent in px
+            (log-uniform). Defaults to 8 / 12.
+        max_thing_size (float, optional): Max thing extent in px.
+            Defaults to 48 / 40.
         min_visible_area (int): Min visible area of a thing in px.
             Defaults to 30.
         class_hue (float): Strength of a class-specific hue shift of each
@@ -523,6 +712,11 @@ class SyntheticOptions:
             without it the tiny model finds no thing in the demo's budget.
             Defaults to 1.0.
         jpeg_quality (int): JPEG quality. Defaults to 90.
+        variant (str): The class set and image statistics: 'shapes' (the
+            first dataset: 8 thing, 5 stuff classes) or 'glyphs' (the
+            second: 6 thing, 4 stuff classes, other ids, shapes, textures,
+            colours, sizes and noise; see ``VARIANTS``). Recorded in
+            ``info.generator_args`` unless 'shapes'. Defaults to 'shapes'.
 
     Raises:
         TypeError: An unknown option.
@@ -532,18 +726,25 @@ class SyntheticOptions:
     num_val: int = 120
     num_proxy_val: int = 80
     seed: int = 0
-    min_size: int = 96
-    max_size: int = 160
+    min_size: Optional[int] = None
+    max_size: Optional[int] = None
     difficulty: float = 0.5
-    min_things: int = 2
-    max_things: int = 8
-    min_thing_size: float = 8.0
-    max_thing_size: float = 48.0
+    min_things: Optional[int] = None
+    max_things: Optional[int] = None
+    min_thing_size: Optional[float] = None
+    max_thing_size: Optional[float] = None
     min_visible_area: int = 30
     class_hue: float = 1.0
     jpeg_quality: int = 90
+    variant: str = DEFAULT_VARIANT
 
     def __post_init__(self) -> None:
+        if self.variant not in VARIANTS:
+            raise ValueError(f'variant must be one of {list(VARIANTS)}, '
+                             f'got {self.variant!r}')
+        for key, value in VARIANTS[self.variant].option_defaults.items():
+            if getattr(self, key) is None:
+                object.__setattr__(self, key, value)
         if self.num_train < 2 or self.num_val < 1:
             raise ValueError('num_train must be >= 2 and num_val >= 1, got '
                              f'{self.num_train} and {self.num_val}')
@@ -567,8 +768,13 @@ class SyntheticOptions:
                 f'jpeg_quality must be in [1, 100], got {self.jpeg_quality}')
 
     def to_dict(self) -> dict:
-        """Every option by name (``info.generator_args`` of the files)."""
-        return dataclasses.asdict(self)
+        """Every option by name (``info.generator_args`` of the files),
+        without ``variant`` when it is the default: the files of the first
+        dataset stay those made before the option existed."""
+        args = dataclasses.asdict(self)
+        if args['variant'] == DEFAULT_VARIANT:
+            del args['variant']
+        return args
 
 
 def generate_synthetic_panoptic(root: str, **options) -> str:
@@ -637,9 +843,10 @@ def ensure_synthetic_panoptic(root: str, **options) -> str:
         str: ``root``.
 
     Raises:
-        ValueError: ``root`` holds a dataset made with other arguments or by
-            another generator version, or something that is not a complete
-            generated dataset.
+        ValueError: ``root`` holds a dataset made with other arguments
+            (another ``variant`` first: each variant has its own root) or
+            by another generator version, or something that is not a
+            complete generated dataset.
     """
     wanted = SyntheticOptions(**options).to_dict()
     if not is_synthetic_panoptic(root):
@@ -654,6 +861,15 @@ def ensure_synthetic_panoptic(root: str, **options) -> str:
         info = json.load(f).get('info', {})
     have = info.get('generator_args')
     version = info.get('version')
+    if isinstance(have, dict):
+        have_variant = have.get('variant', DEFAULT_VARIANT)
+        want_variant = wanted.get('variant', DEFAULT_VARIANT)
+        if have_variant != want_variant:
+            raise ValueError(
+                f'{root} holds the synthetic dataset variant '
+                f'{have_variant!r}, not the wanted variant={want_variant!r}: '
+                'each variant needs its own data_root (e.g. '
+                f'{default_root(want_variant)}/)')
     if have != wanted or version != GENERATOR_VERSION:
         diff = {
             k: (have.get(k) if isinstance(have, dict) else None, v)
@@ -671,8 +887,12 @@ def ensure_synthetic_panoptic(root: str, **options) -> str:
 def dataset_summary(root: str) -> str:
     """One line: images per split, segments per class, thing sizes."""
     parts, seg_counts, sizes = [], Counter(), []
-    names = {c['id']: c['name'] for c in categories()}
-    things = {c['id'] for c in categories() if c['isthing']}
+    with open(
+            osp.join(root, 'annotations', 'panoptic_train.json'),
+            encoding='utf-8') as f:
+        cats = json.load(f)['categories']
+    names = {c['id']: c['name'] for c in cats}
+    things = {c['id'] for c in cats if c['isthing']}
     for split in ('train', 'val', 'proxy_train', 'proxy_val'):
         with open(
                 osp.join(root, 'annotations', f'panoptic_{split}.json'),
@@ -700,6 +920,7 @@ def dataset_summary(root: str) -> str:
 __all__ = [
     'SyntheticOptions', 'generate_synthetic_panoptic',
     'ensure_synthetic_panoptic', 'is_synthetic_panoptic', 'dataset_summary',
-    'categories', 'render_image', 'THING_CLASSES', 'STUFF_CLASSES',
+    'categories', 'render_image', 'synthetic_classes', 'default_root',
+    'THING_CLASSES', 'STUFF_CLASSES', 'VARIANTS', 'DEFAULT_VARIANT',
     'GENERATOR_VERSION'
 ]

@@ -10,7 +10,8 @@ from mmengine.registry import init_default_scope
 
 import mmada  # noqa: F401
 from mmada.datasets import check_num_classes, set_num_classes
-from mmada.datasets.synthetic import STUFF_CLASSES, THING_CLASSES
+from mmada.datasets.synthetic import (STUFF_CLASSES, THING_CLASSES,
+                                      default_root)
 from mmdet.registry import DATASETS
 
 init_default_scope('mmdet')
@@ -129,7 +130,7 @@ def _lay_out(ds, synth_root, root):
 @pytest.mark.parametrize('name', [
     'coco_panoptic', 'coco_panoptic_proxy', 'ade20k_panoptic',
     'ade20k_panoptic_proxy', 'my_panoptic_dataset_example',
-    'synthetic_panoptic'
+    'synthetic_panoptic', 'synthetic_panoptic_glyphs'
 ])
 def test_base_configs(name, synth_root, tmp_path):
     """Each base config builds its datasets on data laid out as it says,
@@ -145,8 +146,10 @@ def test_base_configs(name, synth_root, tmp_path):
         assert 'StrictLoadPanopticAnnotations' in [
             t['type'] for t in ds.pipeline
         ]
-        if name == 'synthetic_panoptic':
-            assert ds.data_root == 'data/synthetic_panoptic/'
+        if name.startswith('synthetic_panoptic'):
+            variant = ds.synthetic.get('variant', 'shapes')
+            assert variant == ('glyphs' if 'glyphs' in name else 'shapes')
+            assert ds.data_root == default_root(variant) + '/'
             assert ds.synthetic.num_train == 480
             continue
         _lay_out(ds, synth_root, root)

@@ -1,6 +1,9 @@
 """The synthetic panoptic generator: format, content, determinism, atomicity.
 """
+import dataclasses
 import glob
+import hashlib
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -12,13 +15,29 @@ import numpy as np
 import pytest
 
 from mmada.datasets.synthetic import (GENERATOR_VERSION, STUFF_CLASSES,
-                                      THING_CLASSES, SyntheticOptions,
-                                      dataset_summary,
+                                      THING_CLASSES, VARIANTS,
+                                      SyntheticOptions, categories,
+                                      dataset_summary, default_root,
                                       ensure_synthetic_panoptic,
-                                      generate_synthetic_panoptic)
+                                      generate_synthetic_panoptic,
+                                      render_image, synthetic_classes)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = dict(num_train=6, num_val=2, num_proxy_val=2)
+
+
+@pytest.fixture(scope='module')
+def glyphs_root(synth_root, tmp_path_factory) -> str:
+    """``synth_root``'s splits and seed in variant 'glyphs'."""
+    args = _load(synth_root, 'train')['info']['generator_args']
+    root = str(tmp_path_factory.mktemp('glyphs') / 'synthetic_glyphs')
+    return generate_synthetic_panoptic(
+        root,
+        variant='glyphs',
+        **{
+            k: args[k]
+            for k in ('num_train', 'num_val', 'num_proxy_val', 'seed')
+        })
 
 
 def _load(root, name):
@@ -63,18 +82,19 @@ def test_layout_and_categories(synth_root):
     assert data['info']['generator_args']['seed'] == 3
 
 
-def test_pngs_match_segments_info(synth_root):
+def _check_pngs(root):
+    """Each PNG against its segments_info; returns the number of things."""
     things_seen = 0
     for split in ('train', 'val'):
-        data = _load(synth_root, split)
+        data = _load(root, split)
         cats = {c['id']: c for c in data['categories']}
         images = {im['id']: im for im in data['images']}
         for ann in data['annotations']:
             im = images[ann['image_id']]
             assert ann['file_name'] == im['file_name'].replace('.jpg', '.png')
-            ids = _png_ids(synth_root, split, ann['file_name'])
+            ids = _png_ids(root, split, ann['file_name'])
             assert ids.shape == (im['height'], im['width'])
-            img = cv2.imread(osp.join(synth_root, split, im['file_name']))
+            img = cv2.imread(osp.join(root, split, im['file_name']))
             assert img.shape[:2] == ids.shape
             assert (ids != 0).all()  # no void
             segs = {s['id']: s for s in ann['segments_info']}
@@ -98,7 +118,11 @@ def test_pngs_match_segments_info(synth_root):
                     assert seg['area'] >= 12
             assert n_things <= 10
             things_seen += n_things
-    assert things_seen >= 2 * 16 * 0.8  # ~2-10 per image
+    return things_seen
+
+
+def test_pngs_match_segments_info(synth_root):
+    assert _check_pngs(synth_root) >= 2 * 16 * 0.8  # ~2-10 per image
 
 
 def test_content_is_varied_and_overlapping(tmp_path):
@@ -250,3 +274,233 @@ def test_cli(tmp_path):
     assert res.returncode == 1 and 'exists' in res.stderr
     assert dataset_summary(out) in subprocess.run(
         cmd + ['--overwrite'], capture_output=True, text=True, cwd=REPO).stdout
+
+
+# -- the default dataset, pinned; the second variant ('glyphs') -------------
+
+# generate_synthetic_panoptic(**TINY, variant=...): sha256 of the train and
+# val annotation files, and (mean, std) of the first 4 train images as
+# rendered (before JPEG). 'shapes' was pinned before the ``variant`` option
+# existed (.venv's numpy and OpenCV): the first dataset must not change
+# (bump GENERATOR_VERSION if it must); 'glyphs' is the transfer target.
+PINNED = dict(
+    shapes=([
+        '1478edf9df53662c433e6305f551f6942f095025014562d6e9a7b7ee349ba262',
+        'f8b30d0193763cf15a007b4962c258ec3c95411fa431a2ebcc3b2e3805dda50b'
+    ], [(142.325, 38.48), (122.483, 52.249), (138.363, 60.056),
+        (70.399, 48.495)]),
+    glyphs=([
+        'a87914e415650b447e9c765093ddfa443d1009520e09fac06829bc481ab00017',
+        'ec6ec10a8c4cb897ee27b4d9a6a37e7441a21bd9767dd92f7e3db1cfa14dbbff'
+    ], [(178.105, 54.334), (96.843, 42.184), (150.276, 68.906),
+        (67.064, 49.981)]))
+
+
+def _sha256(path):
+    with open(path, 'rb') as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+@pytest.mark.parametrize('variant', ['shapes', 'glyphs'])
+def test_datasets_unchanged(variant, tmp_path):
+    root = generate_synthetic_panoptic(
+        str(tmp_path / 'd'), variant=variant, **TINY)
+    hashes, pixels = PINNED[variant]
+    assert [
+        _sha256(osp.join(root, 'annotations', f'panoptic_{n}.json'))
+        for n in ('train', 'val')
+    ] == hashes
+    # the annotations are drawn before any colour: pin the pixels too
+    # (to 0.01 levels: a float rounding flip moves a mean by ~1e-5)
+    cfg = SyntheticOptions(variant=variant, **TINY)
+    for index, (mean, std) in enumerate(pixels):
+        rng = np.random.default_rng([cfg.seed, 0, index])  # as the files
+        h = int(rng.integers(cfg.min_size, cfg.max_size + 1))
+        w = int(rng.integers(cfg.min_size, cfg.max_size + 1))
+        img = render_image(rng, h, w, cfg)[0]
+        assert (img.mean(), img.std()) == pytest.approx((mean, std),
+                                                        abs=0.01)
+
+
+def test_default_options_record():
+    """The first dataset's options record has no ``variant`` key (files
+    made before the option stay valid)."""
+    assert list(SyntheticOptions().to_dict().items()) == [
+        ('num_train', 480), ('num_val', 120), ('num_proxy_val', 80),
+        ('seed', 0), ('min_size', 96), ('max_size', 160),
+        ('difficulty', 0.5), ('min_things', 2), ('max_things', 8),
+        ('min_thing_size', 8.0), ('max_thing_size', 48.0),
+        ('min_visible_area', 30), ('class_hue', 1.0), ('jpeg_quality', 90)
+    ]
+
+
+def test_variant_options():
+    glyphs = SyntheticOptions(variant='glyphs')
+    assert (glyphs.min_size, glyphs.max_size, glyphs.min_things,
+            glyphs.max_things, glyphs.min_thing_size,
+            glyphs.max_thing_size) == (80, 128, 1, 5, 12.0, 40.0)
+    assert glyphs.to_dict()['variant'] == 'glyphs'
+    # an option given explicitly wins over the variant's default
+    assert SyntheticOptions(variant='glyphs', min_size=96).min_size == 96
+    assert SyntheticOptions(min_size=None) == SyntheticOptions()
+    assert default_root() == 'data/synthetic_panoptic'
+    assert default_root('glyphs') == 'data/synthetic_panoptic_glyphs'
+
+
+def test_glyphs_class_set_differs(glyphs_root, synth_root):
+    things, stuff = synthetic_classes('glyphs')
+    assert (things, stuff) == (('hexagon', 'oval', 'arrow', 'ell', 'tee',
+                                'heart'), ('road', 'foliage', 'snow',
+                                           'tiles'))
+    assert synthetic_classes() == (THING_CLASSES, STUFF_CLASSES)
+    assert (len(THING_CLASSES), len(STUFF_CLASSES)) == (8, 5)
+    first = _load(synth_root, 'train')
+    data = _load(glyphs_root, 'train')
+    cats = data['categories']
+    assert cats == categories('glyphs') and first['categories'] == \
+        categories()
+    assert [c['name'] for c in cats] == list(things + stuff)  # things first
+    assert [c['isthing'] for c in cats] == [1] * 6 + [0] * 4
+    first_cats = first['categories']
+    assert not {c['name'] for c in cats} & {c['name'] for c in first_cats}
+    assert not {c['id'] for c in cats} & {c['id'] for c in first_cats}
+    ids = sorted(c['id'] for c in cats)
+    assert ids != list(range(ids[0], ids[0] + len(ids)))  # non-contiguous
+    assert data['info']['generator_args'] == SyntheticOptions(
+        variant='glyphs', num_train=12, num_val=4, num_proxy_val=4,
+        seed=3).to_dict()
+    assert 'variant' not in first['info']['generator_args']
+    # the files are consistent, and every glyphs class appears
+    assert _check_pngs(glyphs_root) >= 16
+    seen = {
+        s['category_id']
+        for split in ('train', 'val')
+        for a in _load(glyphs_root, split)['annotations']
+        for s in a['segments_info']
+    }
+    assert seen == {c['id'] for c in cats}
+    assert 'hexagon' in dataset_summary(glyphs_root)
+
+
+def _image_stats(root):
+    """Luminance std over all pixels, mean image side, things per image,
+    median thing extent / image side, mean high-frequency amplitude."""
+    data = _load(root, 'train')
+    things = {c['id'] for c in data['categories'] if c['isthing']}
+    lum, sides, counts, rel, hf = [], [], [], [], []
+    for im, ann in zip(data['images'], data['annotations']):
+        img = cv2.imread(osp.join(root, 'train', im['file_name']))
+        y = img.astype(np.float32).mean(axis=2)
+        lum.append(y.ravel())
+        sides.append((im['width'] + im['height']) / 2)
+        boxes = [
+            s['bbox'] for s in ann['segments_info']
+            if s['category_id'] in things
+        ]
+        counts.append(len(boxes))
+        rel += [max(b[2:]) / max(im['width'], im['height']) for b in boxes]
+        # a 2x2 second difference: sensor noise and fine texture
+        hf.append(
+            np.median(np.abs(y[1:, 1:] - y[:-1, 1:] - y[1:, :-1] +
+                             y[:-1, :-1])))
+    return dict(
+        lum_std=float(np.concatenate(lum).std()),
+        side=float(np.mean(sides)),
+        max_side=max(max(im['width'], im['height'])
+                     for im in data['images']),
+        things=float(np.mean(counts)),
+        max_things=max(counts),
+        rel_extent=float(np.median(rel)),
+        hf=float(np.mean(hf)))
+
+
+def test_glyphs_image_statistics_differ(glyphs_root, synth_root):
+    """12 train images each, same seed (measured: luminance std 37.5 vs
+    66.1, mean side 131.8 vs 106.8 px, 5.2 vs 3.0 things per image, thing
+    extent 0.14 vs 0.23 of the image side, high frequencies 3.4 vs 5.6)."""
+    first, glyphs = _image_stats(synth_root), _image_stats(glyphs_root)
+    assert glyphs['lum_std'] > 1.3 * first['lum_std']  # brightness spread
+    assert glyphs['side'] < first['side'] - 12  # smaller images ...
+    assert glyphs['max_side'] <= 128 < first['max_side']
+    assert glyphs['things'] < first['things'] - 1  # ... fewer things ...
+    assert glyphs['max_things'] <= 5
+    assert glyphs['rel_extent'] > 1.3 * first['rel_extent']  # ... larger
+    assert glyphs['hf'] > 1.3 * first['hf']  # more noise
+
+
+def test_glyphs_deterministic(tmp_path):
+    a = generate_synthetic_panoptic(
+        str(tmp_path / 'a'), variant='glyphs', **TINY)
+    b = generate_synthetic_panoptic(
+        str(tmp_path / 'b'), variant='glyphs', **TINY)
+    shapes = generate_synthetic_panoptic(str(tmp_path / 's'), **TINY)
+    files = _files(a)
+    assert files == _files(b) == _files(shapes)
+    for f in files:
+        with open(osp.join(a, f), 'rb') as fa, open(osp.join(b, f),
+                                                    'rb') as fb:
+            assert fa.read() == fb.read(), f
+    png = osp.join('annotations', 'panoptic_train', '000000000001.png')
+    assert _sha256(osp.join(a, png)) != _sha256(osp.join(shapes, png))
+
+
+def test_ensure_refuses_the_other_variant(tmp_path):
+    shapes = str(tmp_path / 'shapes')
+    glyphs = str(tmp_path / 'glyphs')
+    ensure_synthetic_panoptic(shapes, **TINY)
+    assert ensure_synthetic_panoptic(glyphs, variant='glyphs',
+                                     **TINY) == glyphs
+    for root, wanted, have in ((shapes, 'glyphs', 'shapes'),
+                               (glyphs, 'shapes', 'glyphs')):
+        with pytest.raises(ValueError) as info:
+            ensure_synthetic_panoptic(root, variant=wanted, **TINY)
+        msg = str(info.value)
+        assert '\n' not in msg
+        assert msg.startswith(f"{root} holds the synthetic dataset variant "
+                              f"'{have}', not the wanted variant='{wanted}'")
+        assert default_root(wanted) in msg
+    # the glyphs dataset with other options: refused as before
+    with pytest.raises(ValueError, match='other arguments'):
+        ensure_synthetic_panoptic(
+            glyphs, variant='glyphs', min_size=96, **TINY)
+
+
+def test_bad_variant(tmp_path):
+    with pytest.raises(ValueError) as info:
+        generate_synthetic_panoptic(str(tmp_path / 'x'), variant='parts')
+    assert str(info.value) == ("variant must be one of ['shapes', "
+                               "'glyphs'], got 'parts'")
+    assert not osp.exists(tmp_path / 'x')
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        'make_synthetic_dataset',
+        osp.join(REPO, 'tools', 'misc', 'make_synthetic_dataset.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cli_flags_follow_the_options(tmp_path, capsys):
+    """One flag per option, the variant's defaults when not given; runs in
+    the test process (a small glyphs dataset)."""
+    tool = _tool()
+    names = [f.name for f in dataclasses.fields(SyntheticOptions)]
+    for variant in VARIANTS:
+        args = vars(tool.parse_args(['--variant', variant]))
+        assert args.pop('out') == default_root(variant)
+        assert args.pop('overwrite') is False
+        assert sorted(args) == sorted(names)
+        assert SyntheticOptions(**args) == SyntheticOptions(variant=variant)
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--variant', 'parts'])
+    out = str(tmp_path / 'cli')
+    assert tool.main([
+        '--variant', 'glyphs', '--out', out, '--num-train', '3',
+        '--num-val', '1', '--num-proxy-val', '1', '--max-things', '2'
+    ]) == 0
+    assert capsys.readouterr().out.startswith(f'{out}: images train 3')
+    assert _load(out, 'train')['info']['generator_args'] == \
+        SyntheticOptions(variant='glyphs', num_train=3, num_val=1,
+                         num_proxy_val=1, max_things=2).to_dict()

@@ -3,6 +3,7 @@
 Example::
 
     python tools/misc/make_synthetic_dataset.py --out data/synthetic_panoptic
+    python tools/misc/make_synthetic_dataset.py --variant glyphs  # 2nd set
 
 The output is made in a temporary sibling directory and renamed to ``--out``
 when complete; see ``mmada/datasets/synthetic.py`` for what is generated.
@@ -13,33 +14,49 @@ import os.path as osp
 import shutil
 import sys
 import time
+from typing import List, Optional
 
-from mmada.datasets.synthetic import (SyntheticOptions, dataset_summary,
+from mmada.datasets.synthetic import (VARIANTS, SyntheticOptions,
+                                      dataset_summary, default_root,
                                       generate_synthetic_panoptic)
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """One flag per field of SyntheticOptions, with its default (the
-    defaults live in one place)."""
+    defaults live in one place; None: the variant's)."""
     parser = argparse.ArgumentParser(
         description='Generate the synthetic panoptic dataset')
     parser.add_argument(
-        '--out', default='data/synthetic_panoptic', help='output directory')
+        '--out',
+        help='output directory (default: data/synthetic_panoptic, '
+        'data/synthetic_panoptic_<variant> for another variant)')
+    default = SyntheticOptions()  # resolved: the flags' types
+    resolved = {name: SyntheticOptions(variant=name) for name in VARIANTS}
     for field in dataclasses.fields(SyntheticOptions):
+        if field.default is None:
+            per_variant = ', '.join(f'{k}: {getattr(v, field.name)}'
+                                    for k, v in resolved.items())
+            help_txt = f'default: the variant\'s ({per_variant})'
+        else:
+            help_txt = f'default {field.default}'
         parser.add_argument(
             '--' + field.name.replace('_', '-'),
-            type=type(field.default),
+            type=type(getattr(default, field.name)),
             default=field.default,
-            help=f'default {field.default}')
+            choices=list(VARIANTS) if field.name == 'variant' else None,
+            help=help_txt)
     parser.add_argument(
         '--overwrite',
         action='store_true',
         help='delete --out first if it exists')
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = default_root(args.variant)
+    return args
 
 
-def main() -> int:
-    args = parse_args()
+def main(argv: Optional[List[str]] = None) -> int:
+    args = parse_args(argv)
     if osp.exists(args.out):
         if not args.overwrite:
             print(
