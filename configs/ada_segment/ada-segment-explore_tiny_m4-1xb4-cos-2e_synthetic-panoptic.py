@@ -9,7 +9,8 @@ _base_ = '../cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_syntheti
 
 runner_type = 'ExploreRunner'
 # The controller and reward are the library's defaults (the paper's Adam lr
-# 5e-2 with param_scale 0.1, residual output, centred rewards: README).
+# 5e-2 with param_scale 0.1, residual output, Eq. 2 in log space, beta1 0.7,
+# centred rewards: configs/ada_segment/README.md).
 train_cfg = dict(
     _delete_=True,
     type='ExploreLoop',
