@@ -91,6 +91,61 @@ def test_benchmark_table_format():
                      '64.0 ± 0.0 | 34.0 ± 0.0 | +4.0, +2.0 (+3.0) | 6.0x |')
 
 
+def test_benchmark_time_spent():
+    sys.path.insert(0, 'tools/analysis')
+    from benchmark_methods import time_spent
+    runs = {'baseline': [({}, 60.0), ({}, 60.0)],
+            'ada-segment': [({}, 300.0), ({}, 180.0)]}
+    lines = time_spent(runs).splitlines()
+    # 480 s of 600 s = 80 %, 120 s = 20 %; the largest first
+    assert lines[1].split() == ['ada-segment', '8.0', 'min', '80.0', '%']
+    assert lines[2].split() == ['baseline', '2.0', 'min', '20.0', '%']
+
+
+def test_benchmark_transfer_with_a_saved_controller(tmp_path, monkeypatch):
+    """--controller: the transfer modes train with that file and explore
+    nothing (their cost is the transfer alone); methods that need an
+    exploration are refused."""
+    sys.path.insert(0, 'tools/analysis')
+    import benchmark_methods as bm
+    ctrl = tmp_path / 'controller.pth'
+    ctrl.write_bytes(b'x')
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_methods.py', '--methods', 'ada-segment', 'pred',
+        '--controller', str(ctrl)
+    ])
+    args = bm.parse_args()
+    calls = []
+
+    class FakeBench:
+
+        def __init__(self):
+            self.args = args
+
+        def explore(self, *a, **k):
+            raise AssertionError('explored')
+
+        def train(self, name, seed, config, options=()):
+            calls.append((name, config, list(options)))
+            return dict(seconds=10.0, checkpoint='c.pth')
+
+        def test(self, name, seed, checkpoint, config=None):
+            return dict(PQ=1.0)
+
+    metrics, seconds = bm.run_method(FakeBench(), 'pred', 0)
+    assert seconds == 10.0 and metrics == dict(PQ=1.0)
+    assert calls == [('pred', args.config['transfer'], [
+        f'custom_hooks.1.weighting.controller={ctrl}',
+        'custom_hooks.1.weighting.mode=pred'
+    ])]
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_methods.py', '--methods', 'ada-segment-a',
+        '--controller', str(ctrl)
+    ])
+    with pytest.raises(SystemExit):
+        bm.parse_args()
+
+
 @pytest.mark.e2e
 def test_benchmark_command_end_to_end(tmp_path):
     """The benchmark command at tiny size (2 seeds of the Baseline, one

@@ -37,6 +37,23 @@ Not included: AM-LFS and BOHB of Table 6.
 The default set (``baseline ada-segment ada-segment-a uncertainty``, 3
 seeds) takes about an hour on a 2-core CPU with the tiny configs.
 
+Transfer without exploring (the paper's Table 3): ``--controller PATH``
+gives the transfer modes (``ada-segment``, ``final``, ``pred``,
+``single-dy``, ``untrained``) a saved controller (e.g. the exploration of
+seed 0 on the built-in data) instead of an exploration per seed; their cost
+is then the transfer training alone. With ``--configs
+baseline=<target Baseline> transfer=<target transfer config>`` each target
+is compared with its own Baseline, e.g. the second generated dataset::
+
+    python tools/analysis/benchmark_methods.py --methods baseline ada-segment \
+        --out work_dirs/table3_glyphs \
+        --controller work_dirs/benchmark_m8/explore/seed0/controller.pth \
+        --configs baseline=configs/cascade_panoptic_fpn/cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic-glyphs.py \
+        transfer=configs/ada_segment/ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic-glyphs.py
+
+At the end the script prints where the time went: the wall time of every
+method (over its seeds) and its share of the whole.
+
 Another dataset or model: ``--configs`` replaces the configs the methods use
 (keys ``baseline explore transfer pbt gradnorm uncertainty famo dwa rlw
 imtl-l``), e.g. COCO with 8 GPUs per run::
@@ -96,6 +113,9 @@ def parse_args():
                         'training the result does not depend on it')
     parser.add_argument('--cfg-options', nargs='+', default=[],
                         help='passed to every run (e.g. another dataset)')
+    parser.add_argument('--controller', default=None,
+                        help='a saved controller.pth for the transfer modes '
+                        '(no exploration; Table 3)')
     args = parser.parse_args()
     if 'all' in args.methods:
         args.methods = list(METHODS)
@@ -108,6 +128,16 @@ def parse_args():
         if not osp.isfile(path):
             parser.error(f'--configs: {path} is not a file')
         args.config[key] = path
+    if args.controller is not None:
+        if not osp.isfile(args.controller):
+            parser.error(f'--controller: {args.controller} is not a file')
+        needs_exploration = [
+            m for m in args.methods
+            if m in ('ada-segment-a', 'reward-local', 'pbt', 'grid')
+        ]
+        if needs_exploration:
+            parser.error('--controller: only the transfer modes use it; '
+                         f'drop {" ".join(needs_exploration)}')
     return args
 
 
@@ -208,10 +238,13 @@ def run_method(bench, method, seed):
         return bench.test('pbt', seed, r['checkpoint']), r['seconds']
     if method == 'grid':
         return run_grid(bench, seed)
-    reward = 'local' if method == 'reward-local' else 'local+imp'
-    ex_name = 'explore-local' if reward == 'local' else 'explore'
-    ex = bench.explore(ex_name, seed, bench.args.config['explore'],
-                       [f'train_cfg.reward={reward}'])
+    if bench.args.controller is not None:  # transfer only (Table 3)
+        ex = dict(seconds=0.0, controller=bench.args.controller)
+    else:
+        reward = 'local' if method == 'reward-local' else 'local+imp'
+        ex_name = 'explore-local' if reward == 'local' else 'explore'
+        ex = bench.explore(ex_name, seed, bench.args.config['explore'],
+                           [f'train_cfg.reward={reward}'])
     if method == 'ada-segment-a':
         return bench.test(method, seed, ex['checkpoint']), ex['seconds']
     mode = method if method in TRANSFER_MODES else 'comb-dy'
@@ -262,6 +295,19 @@ def table(results, base_seconds):
     return '\n'.join(lines)
 
 
+def time_spent(results):
+    """Where the time went: each method's wall time over its seeds (runs
+    shared between methods, e.g. one exploration, are counted for each)."""
+    totals = {m: sum(s for _, s in runs) for m, runs in results.items()}
+    whole = sum(totals.values()) or 1.0
+    lines = ['Where the time went (wall time over the seeds; a shared '
+             'exploration counts for every method that uses it):']
+    for method, seconds in sorted(totals.items(), key=lambda kv: -kv[1]):
+        lines.append(f'  {method:<16} {seconds / 60:7.1f} min '
+                     f'{100 * seconds / whole:5.1f} %')
+    return '\n'.join(lines)
+
+
 def plot(results, base_seconds, path):
     import matplotlib
     matplotlib.use('Agg')
@@ -300,6 +346,7 @@ def main():
                    for m, runs in results.items()}, f, indent=1)
     plot(results, base_seconds, osp.join(args.out, 'pq_vs_cost.png'))
     print(header + md)
+    print('\n' + time_spent(results))
     print(f'\n{args.out}/table.md, {args.out}/pq_vs_cost.png')
 
 
