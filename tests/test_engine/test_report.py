@@ -116,3 +116,28 @@ def test_explore_diagnostics_script_averages_explorations(tmp_path):
     path.write_text('\n'.join(json.dumps(e) for e in logs[0]))
     from explore_diagnostics import load
     assert load(str(tmp_path)) == logs[0]
+
+
+def test_explore_diagnostics_correlation_by_hand():
+    """Members' sampled lambda of 'b' = e^-1, 1, e (log: -1, 0, 1) with v =
+    3, 2, 1: correlation exactly -1; with v = 1, 3, 2 it is 0.5 (centred
+    log lambda (-1, 0, 1), centred v (-1, 1, 0): 1 / sqrt(2 * 2)). A
+    checkpoint with 2 scored members is left out; an unknown loss is one
+    line."""
+    sys.path.insert(0, 'tools/analysis')
+    from explore_diagnostics import correlation_text, correlations
+
+    def entry(values):
+        return dict(loss_names=['a', 'b'], members=[
+            dict(loss_weights=[1.0, lam], v=v)
+            for lam, v in zip((math.exp(-1), 1.0, math.e), values)
+        ])
+
+    logs = [[entry((3.0, 2.0, 1.0)), entry((1.0, 3.0, 2.0)),
+             entry((1.0, None, 2.0))]]
+    corrs = correlations(logs, 'b')
+    assert corrs[0] == pytest.approx([-1.0, 0.5], abs=1e-12)
+    text = correlation_text(corrs, 'b')
+    assert 'mean -0.25' in text and 'negative at 1 of 2' in text
+    with pytest.raises(SystemExit, match="'c' is not one of"):
+        correlations(logs, 'c')

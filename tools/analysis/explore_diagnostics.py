@@ -20,11 +20,15 @@ checkpoint t (the mean over the given explorations, e.g. seeds):
   is not trained), and the range of lambda (``lambda min``, ``lambda max``).
 
 The last line sums the moves: the share of lambda's movement that learning
-made. Read it with "Is the controller learning?" in
+made. ``--correlate LOSS`` adds, per exploration and checkpoint, the
+correlation between the members' sampled log lambda of LOSS and their PQ
+(checkpoints with >= 3 scored members): negative means that members that
+put less weight on LOSS scored higher in that interval. Read it with "Is the controller learning?" in
 configs/ada_segment/README.md.
 """
 import argparse
 import json
+import math
 import os.path as osp
 
 import numpy as np
@@ -72,6 +76,43 @@ def rows(logs):
     return table
 
 
+def correlations(logs, loss):
+    """Per exploration, the correlation between the members' sampled log
+    lambda of ``loss`` and their v, at every checkpoint with >= 3 scored
+    members whose lambda of ``loss`` differ."""
+    result = []
+    for entries in logs:
+        corr = []
+        for e in entries:
+            names = e.get('loss_names')
+            if not names or loss not in names:
+                raise SystemExit(f'--correlate: {loss!r} is not one of the '
+                                 f'logged losses {names}')
+            i = names.index(loss)
+            pairs = [(math.log(m['loss_weights'][i]), m['v'])
+                     for m in e['members']
+                     if m['v'] is not None and m['loss_weights'][i] > 0]
+            if len(pairs) >= 3 and np.std([p[0] for p in pairs]) > 0:
+                corr.append(float(np.corrcoef(np.array(pairs).T)[0, 1]))
+        result.append(corr)
+    return result
+
+
+def correlation_text(corrs, loss):
+    flat = [c for corr in corrs for c in corr]
+    if not flat:
+        return f'corr(log lambda of {loss}, PQ): no checkpoint to measure'
+    sem = np.std(flat) / math.sqrt(len(flat))
+    lines = [f'corr(sampled log lambda of {loss}, PQ) within a checkpoint: '
+             f'mean {np.mean(flat):+.2f} (standard error {sem:.2f}), '
+             f'negative at {sum(c < 0 for c in flat)} of {len(flat)} '
+             'checkpoints']
+    for k, corr in enumerate(corrs):
+        lines.append(f'  exploration {k}: ' +
+                     ' '.join(f'{c:+.2f}' for c in corr))
+    return '\n'.join(lines)
+
+
 def markdown(table):
     keys = ['t'] + [name for name, _ in COLUMNS] + [
         'PQ best', 'PQ spread', 'valid', 'lambda min', 'lambda max'
@@ -95,10 +136,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('work_dirs', nargs='+')
     parser.add_argument('--out', default=None, help='also write markdown')
+    parser.add_argument('--correlate', default=None, metavar='LOSS',
+                        help='correlate the sampled lambda of LOSS with PQ')
     args = parser.parse_args()
     logs = [load(d) for d in args.work_dirs]
     text = (f'Learning diagnostics, mean over {len(logs)} exploration(s):\n\n'
             + markdown(rows(logs)))
+    if args.correlate:
+        text += '\n\n' + correlation_text(
+            correlations(logs, args.correlate), args.correlate)
     print(text)
     if args.out:
         with open(args.out, 'w') as f:
