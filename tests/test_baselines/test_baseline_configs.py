@@ -41,6 +41,21 @@ def test_pbt_baseline_explores(tmp_path):
     assert not os.path.isfile(tmp_path / 'controller.pth')
 
 
+def test_pbt_m8_is_the_m8_exploration_with_pbt():
+    """Baseline-P of the m = 8 benchmark: Ada-Segment's m = 8, T = 12
+    exploration, only the strategy changed."""
+    from mmengine.config import Config
+    pbt = Config.fromfile(
+        'configs/baselines/pbt_tiny_m8-1xb4-cos-6e_synthetic-panoptic.py')
+    explore = Config.fromfile(
+        'configs/ada_segment/'
+        'ada-segment-explore_tiny_m8-1xb4-cos-6e_synthetic-panoptic.py')
+    assert pbt.train_cfg.pop('strategy') == 'pbt'
+    assert 'strategy' not in explore.train_cfg
+    assert pbt.to_dict() == explore.to_dict()
+    assert (pbt.train_cfg.population, pbt.train_cfg.checkpoints) == (8, 12)
+
+
 @pytest.mark.e2e
 def test_grid_point_weights_through_the_model_config(tmp_path):
     """Baseline-G sets the detection group's weight through the stage loss
@@ -100,6 +115,51 @@ def test_benchmark_time_spent():
     # 480 s of 600 s = 80 %, 120 s = 20 %; the largest first
     assert lines[1].split() == ['ada-segment', '8.0', 'min', '80.0', '%']
     assert lines[2].split() == ['baseline', '2.0', 'min', '20.0', '%']
+
+
+def test_benchmark_grid_searches_with_seed_0_then_trains_the_best(
+        monkeypatch):
+    """Baseline-G: the 9 points trained with seed 0 (the point (1, 1) is the
+    Baseline run), the best on proxy val, then that point with each seed;
+    the cost is the 9 search trainings + that one training."""
+    sys.path.insert(0, 'tools/analysis')
+    import benchmark_methods as bm
+    monkeypatch.setattr(sys, 'argv', ['benchmark_methods.py'])
+    args = bm.parse_args()
+    calls = []
+    # proxy-val PQ of the search: (2, 0.5) is the best
+    val = {(0.5, 0.5): 10., (0.5, 1.0): 11., (0.5, 2.0): 9., (1.0, 0.5): 12.,
+           (1.0, 1.0): 13., (1.0, 2.0): 8., (2.0, 0.5): 15., (2.0, 1.0): 14.,
+           (2.0, 2.0): 7.}
+
+    class FakeBench:
+
+        def __init__(self):
+            self.args = args
+
+        def train(self, name, seed, config, options=()):
+            calls.append((name, seed, list(options)))
+            point = (1.0, 1.0) if name == 'baseline' else tuple(
+                float(x[3:]) for x in name.split('/')[1].split('_'))
+            return dict(seconds=100.0 + seed, val=dict(PQ=val[point]),
+                        checkpoint=f'{name}-{seed}.pth')
+
+        def test(self, name, seed, checkpoint, config=None):
+            return dict(PQ=checkpoint)
+
+    metrics, seconds = bm.run_grid(FakeBench(), 1)
+    assert [(n, s) for n, s, _ in calls[:9]] == [
+        ('grid/det0.5_seg0.5', 0), ('grid/det0.5_seg1.0', 0),
+        ('grid/det0.5_seg2.0', 0), ('grid/det1.0_seg0.5', 0),
+        ('baseline', 0), ('grid/det1.0_seg2.0', 0), ('grid/det2.0_seg0.5', 0),
+        ('grid/det2.0_seg1.0', 0), ('grid/det2.0_seg2.0', 0)]
+    assert calls[4][2] == []  # the Baseline: no options
+    # det 2 over 3 stages: 2/3 each; semantic 0.5
+    assert calls[9] == ('grid/det2.0_seg0.5', 1, [
+        f'model.roi_head.stage_loss_weights=[{2 / 3},{2 / 3},{2 / 3}]',
+        'model.semantic_head.loss_seg.loss_weight=0.5'])
+    assert metrics == dict(PQ='grid/det2.0_seg0.5-1.pth')
+    assert seconds == 9 * 100.0 + 101.0  # 9 searches (seed 0) + 1 (seed 1)
 
 
 def test_benchmark_transfer_with_a_saved_controller(tmp_path, monkeypatch):

@@ -127,3 +127,19 @@ def test_r34_computes_the_tiny_models_losses():
     assert r34_losses == tiny_losses
     assert r34_weighted == tiny_weighted and len(r34_weighted) == 10
     assert set(r34_weighted) <= set(r34_losses)
+
+
+def test_panoptic_fpn_m8_exploration_has_the_cascade_m8_schedule():
+    """Table 4 at the size of Table 1: Panoptic FPN's m = 8 exploration
+    explores like the cascade's (same loop settings), on its own model."""
+    explore = 'configs/ada_segment/ada-segment-explore_{}-1xb4-cos-{}_' \
+        'synthetic-panoptic.py'
+    pfpn = load(explore.format('panoptic-fpn_tiny_m8', '6e'))
+    cascade = load(explore.format('tiny_m8', '6e'))
+    assert pfpn.train_cfg == cascade.train_cfg
+    assert (pfpn.train_cfg.population, pfpn.train_cfg.checkpoints,
+            pfpn.train_cfg.interval) == (8, 12, 46)
+    pfpn_m4 = load(explore.format('panoptic-fpn_tiny_m4', '2e'))
+    assert pfpn.model == pfpn_m4.model
+    assert pfpn.model.type != cascade.model.type
+    assert pfpn.custom_hooks == cascade.custom_hooks
