@@ -120,7 +120,8 @@ def test_glyphs_configs_differ_only_in_data_and_class_counts():
     transfer config is the glyphs Baseline with the first transfer
     config's hooks (the controller explored on the first dataset)."""
     from mmada.datasets import check_num_classes
-    from mmada.datasets.synthetic import default_root, synthetic_classes
+    from mmada.datasets.synthetic import (SyntheticOptions, default_root,
+                                          synthetic_classes)
     first = Config.fromfile(BASELINE)
     glyphs = Config.fromfile(GLYPHS)
     things, stuff = synthetic_classes('glyphs')
@@ -135,7 +136,10 @@ def test_glyphs_configs_differ_only_in_data_and_class_counts():
         ds = glyphs[key].dataset
         assert ds.data_root == default_root('glyphs') + '/'
         assert ds.synthetic == dict(first[key].dataset.synthetic,
-                                    variant='glyphs')
+                                    variant='glyphs', difficulty=0.25)
+        # the same splits and seed; every other option the variant's
+        assert SyntheticOptions(**ds.synthetic) == SyntheticOptions(
+            variant='glyphs')
     # the first dataset's heads on the glyphs data: refused
     mixed = Config.fromfile(GLYPHS)
     mixed.model = first.model
