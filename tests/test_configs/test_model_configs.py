@@ -136,10 +136,14 @@ def test_glyphs_configs_differ_only_in_data_and_class_counts():
         ds = glyphs[key].dataset
         assert ds.data_root == default_root('glyphs') + '/'
         assert ds.synthetic == dict(first[key].dataset.synthetic,
-                                    variant='glyphs', difficulty=0.25)
+                                    variant='glyphs')
         # the same splits and seed; every other option the variant's
         assert SyntheticOptions(**ds.synthetic) == SyntheticOptions(
             variant='glyphs')
+        # and the first dataset's config resolves to its own defaults
+        # (difficulty 0.5: the files made before stay valid)
+        assert SyntheticOptions(**first[key].dataset.synthetic) == \
+            SyntheticOptions()
     # the first dataset's heads on the glyphs data: refused
     mixed = Config.fromfile(GLYPHS)
     mixed.model = first.model

@@ -8,9 +8,9 @@
 _base_ = './coco_panoptic.py'
 
 data_root = 'data/synthetic_panoptic/'
-# the defaults, written out
-synthetic = dict(
-    num_train=480, num_val=120, num_proxy_val=80, seed=0, difficulty=0.5)
+# the split sizes and seed, written out; the image options (sizes, things,
+# difficulty) are the variant's defaults (mmada.datasets.SyntheticOptions)
+synthetic = dict(num_train=480, num_val=120, num_proxy_val=80, seed=0)
 
 backend_args = None
 train_pipeline = [

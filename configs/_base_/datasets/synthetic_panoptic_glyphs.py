@@ -9,9 +9,8 @@
 _base_ = './synthetic_panoptic.py'
 
 data_root = 'data/synthetic_panoptic_glyphs/'
-# merged into the base's options (same split sizes and seed); the variant's
-# difficulty written out, as the base writes out the first dataset's
-synthetic = dict(variant='glyphs', difficulty=0.25)
+# merged into the base's options (same split sizes and seed)
+synthetic = dict(variant='glyphs')
 
 train_dataloader = dict(
     dataset=dict(data_root=data_root, synthetic=synthetic))
