@@ -72,11 +72,15 @@ class ScalarizerWeighting(LossWeighting):
       log L_i enters FAMO's logit update; FAMO's Adam step of at most about
       ``lr`` per iteration bounds its effect).
     * ``scale`` multiplies lambda. RLW's and FAMO's lambda sum to 1 (a
-      convex combination of the loss gradients), the Baseline's all-1
-      weights sum to the number of losses; the papers train with Adam,
-      which ignores that factor, mmada's schedules with SGD, which does
-      not. ``scale='num_losses'`` keeps the same sum as the Baseline, so
-      the learning rate keeps its meaning.
+      convex combination of the loss gradients), IMTL-L's and UW's sum to
+      whatever their learned scales give (on the built-in data 3.5-22x the
+      Baseline's), the Baseline's all-1 weights sum to the number of losses
+      n; the papers train with Adam, which ignores the total, mmada's
+      schedules with SGD, which does not: a larger total is a larger step.
+      ``scale='num_losses'`` rescales lambda to sum to n at every iteration
+      (lambda * n / sum(lambda)), so the learning rate keeps its meaning and
+      only the balance between the losses is the method's (for RLW and
+      FAMO, whose lambda sums to 1, it is the factor n).
     * The learnable parameters have an optimizer of their own (the
       network's has a warm-up, a cosine decay and weight decay not meant
       for them; a parameter added by a hook would miss mmengine's optimizer
@@ -105,8 +109,8 @@ class ScalarizerWeighting(LossWeighting):
             keys its arguments. ``shape`` defaults to the number of losses;
             a list value (FAMO's ``min_losses``, ``Constant``'s ``weights``)
             becomes a float64 tensor.
-        scale (float | str): Factor of lambda, or ``'num_losses'``.
-            Defaults to 1.
+        scale (float | str): Factor of lambda, or ``'num_losses'`` (lambda
+            rescaled to sum to the number of losses). Defaults to 1.
         optimizer (dict): The optimizer of the scalarizer's learnable
             parameters, an mmengine ``OPTIMIZERS`` config without
             ``params``. Defaults to ``dict(type='Adam', lr=0.025)``.
@@ -182,13 +186,6 @@ class ScalarizerWeighting(LossWeighting):
         self.history, self.steps = [], []
 
     @property
-    def scale_factor(self) -> float:
-        """The factor ``scale`` stands for."""
-        if self.scale == 'num_losses':
-            return float(len(self.names))
-        return float(self.scale)
-
-    @property
     def stateful(self) -> bool:
         """Whether the scalarizer keeps a state (replayed on resume)."""
         return isinstance(self.scalarizer, torchjd.Stateful) or any(
@@ -239,7 +236,10 @@ class ScalarizerWeighting(LossWeighting):
         if self.stateful:
             self.history.append(values.clone())
         self.num_calls += 1
-        return grads[0].detach() * self.scale_factor
+        loss_weights = grads[0].detach()
+        if self.scale == 'num_losses':  # the Baseline's sum, n
+            return loss_weights * (len(loss_weights) / loss_weights.sum())
+        return loss_weights * self.scale
 
     # -- training: called by LossWeightHook -----------------------------------
     def before_train(self, max_iters: int, iters_per_epoch: int) -> None:

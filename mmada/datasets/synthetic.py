@@ -5,7 +5,11 @@ few seconds on one core, and hard enough that the loss weighting matters.
 A second dataset for transfer (Table 3), ``variant='glyphs'``: 6 other thing
 and 4 other stuff classes (other ids), smaller images with more, relatively
 larger things, other colours and textures, a wider brightness spread and
-more noise, at difficulty 0.25 (``VARIANTS``).
+more noise, at difficulty 0.25 (``VARIANTS``). A testbed in the paper's
+regime, ``variant='scenes'``: the tiny network learns its things and its
+stuff both within 6 epochs (large things of a class colour, several per
+image, often occluding; 8 thing and 5 stuff classes with other ids), with a
+300-image test split in its configs.
 
 What makes it hard (yet learnable):
 
@@ -114,6 +118,8 @@ class _Variant:
     delta_lo: tuple = (70, 20)  # thing/background contrast, low end
     delta_hi: tuple = (120, 60)  # high end
     thing_amp: tuple = (8, 18)  # thing texture amplitude
+    hue_amp: tuple = (12, 24)  # class hue shift (chroma levels) at class_hue 1
+    class_rgb_sd: float = 12.0  # jitter of a class's own colour (class_colour)
     shading: float = 0.25  # strength of the global gradient
     noise: tuple = (1.0, (4.0, 8.0))  # sensor noise sigma (easy, hard)
 
@@ -140,7 +146,8 @@ VARIANTS = {
             max_things=8,
             min_thing_size=8.0,
             max_thing_size=48.0,
-            difficulty=0.5)),
+            difficulty=0.5,
+            class_colour=0.0)),
     # the second dataset (Table 3's transfer at CPU scale): other classes
     # and ids, smaller images with more, relatively larger things, a wider
     # brightness spread (dark road, bright snow), stronger noise and shading
@@ -175,7 +182,8 @@ VARIANTS = {
             max_things=10,
             min_thing_size=12.0,
             max_thing_size=40.0,
-            difficulty=0.25),
+            difficulty=0.25,
+            class_colour=0.0),
         stuff_k=(1, 2, 3),
         stuff_k_p=(0.15, 0.55, 0.3),
         band_p=0.35,
@@ -187,6 +195,50 @@ VARIANTS = {
         thing_amp=(10, 22),
         shading=0.4,
         noise=(2.0, (8.0, 12.0))),
+    # the testbed in the paper's regime (configs/baselines/README.md, "The
+    # scenes testbed"): things the tiny detector learns within 6 epochs
+    # (large: 20-56 px on 112-144 px images, 3-7 per image with occlusion,
+    # a strong class hue on top of shape and texture) and stuff with real
+    # boundaries (wavy bands and blobs of 5 textured classes); the first
+    # dataset's share of thing classes (8 of 13; COCO 80 of 133), other
+    # non-contiguous ids. Difficulty chosen on proxy val from Baseline
+    # statistics alone.
+    'scenes':
+    _Variant(
+        things=(
+            (3, 'circle', (230, 60, 40)),
+            (8, 'square', (40, 90, 230)),
+            (12, 'triangle', (240, 200, 30)),
+            (21, 'cross', (150, 40, 190)),
+            (29, 'star', (250, 120, 170)),
+            (36, 'arrow', (30, 190, 180)),
+            (42, 'ell', (120, 200, 60)),
+            (50, 'heart', (200, 30, 100)),
+        ),
+        stuff=(
+            (102, 'sky', (120, 160, 210)),
+            (115, 'grass', (90, 150, 60)),
+            (121, 'water', (40, 80, 150)),
+            (134, 'wall', (170, 110, 90)),
+            (148, 'road', (90, 90, 95)),
+        ),
+        thing_rot=(np.pi, np.pi / 9, np.pi, np.pi / 4, np.pi, np.pi, np.pi,
+                   np.pi / 6),
+        stuff_rgb=np.array([(145, 165, 195), (100, 140, 80),
+                            (70, 105, 140), (160, 115, 100), (90, 90, 95)],
+                           dtype=np.float32),
+        option_defaults=dict(
+            min_size=112,
+            max_size=144,
+            min_things=3,
+            max_things=7,
+            min_thing_size=20.0,
+            max_thing_size=56.0,
+            difficulty=0.5,
+            class_colour=0.7),
+        colour_sd=20,
+        brightness_sd=12,
+        hue_amp=(35, 55)),
 }
 #: The first variant: its files record no ``variant`` (they predate it).
 DEFAULT_VARIANT = 'shapes'
@@ -558,7 +610,13 @@ def render_image(rng: np.random.Generator, h: int, w: int,
             angle = 2 * np.pi * thing['cls'] / len(var.things) + \
                 rng.uniform(-1, 1) * np.pi / 9
             chroma = np.cos(angle) * _CHROMA_U + np.sin(angle) * _CHROMA_V
-            colour = colour + cfg.class_hue * rng.uniform(12, 24) * chroma
+            colour = colour + cfg.class_hue * rng.uniform(
+                *var.hue_amp) * chroma
+        if cfg.class_colour:
+            own = np.asarray(var.things[thing['cls']][2], np.float32) + \
+                rng.normal(0, var.class_rgb_sd, 3)
+            colour = (1 - cfg.class_colour) * colour + \
+                cfg.class_colour * own
         vv, uu = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         vv -= thing['center'][1]
         uu -= thing['center'][0]
@@ -685,7 +743,7 @@ class SyntheticOptions:
     the files' ``info.generator_args`` and the flags of
     ``tools/misc/make_synthetic_dataset.py`` all follow. The options that
     default to None take the defaults of ``variant`` (given below as
-    'shapes' / 'glyphs'); the resolved values are recorded.
+    'shapes' / 'glyphs' / 'scenes'); the resolved values are recorded.
 
     Args:
         num_train (int): Train images. Defaults to 480.
@@ -693,22 +751,22 @@ class SyntheticOptions:
         num_proxy_val (int): Train images held out as proxy val.
             Defaults to 80.
         seed (int): Seed of every per-image generator. Defaults to 0.
-        min_size (int, optional): Min image side. Defaults to 96 / 80.
+        min_size (int, optional): Min image side. Defaults to 96 / 80 / 112.
         max_size (int, optional): Max image side (each side uniform in
-            ``[min_size, max_size]``). Defaults to 160 / 128.
+            ``[min_size, max_size]``). Defaults to 160 / 128 / 144.
         difficulty (float, optional): 1 = low contrast (delta 20-60;
             glyphs 30-70), blur and noise sigma 4-8 (glyphs 8-12); 0 = high
             contrast (delta 70-120; glyphs 90-140), almost clean. Defaults
             to 0.5 / 0.25 (at 1.0 the tiny model finds no thing within the
             demo's 600 iterations on 'shapes': PQ_th 0).
         min_things (int, optional): Min things per image (attempted).
-            Defaults to 2 / 3.
+            Defaults to 2 / 3 / 3.
         max_things (int, optional): Max things per image.
-            Defaults to 8 / 10.
+            Defaults to 8 / 10 / 7.
         min_thing_size (float, optional): Min thing extent in px
-            (log-uniform). Defaults to 8 / 12.
+            (log-uniform). Defaults to 8 / 12 / 20.
         max_thing_size (float, optional): Max thing extent in px.
-            Defaults to 48 / 40.
+            Defaults to 48 / 40 / 56.
         min_visible_area (int): Min visible area of a thing in px.
             Defaults to 30.
         class_hue (float): Strength of a class-specific hue shift of each
@@ -718,12 +776,21 @@ class SyntheticOptions:
             contrast). A weak but real cue, as colour is for real classes:
             without it the tiny model finds no thing in the demo's budget.
             Defaults to 1.0.
+        class_colour (float, optional): Share of each thing's colour that
+            is its class's own colour (the category's ``color``, jittered
+            by N(0, 12) per channel) instead of a colour relative to its
+            background (0: colour carries only the class hue above;
+            1: the class colour alone). Recorded only when not 0 (the
+            files of 'shapes' and 'glyphs' predate it). Defaults to 0 / 0 /
+            0.7.
         jpeg_quality (int): JPEG quality. Defaults to 90.
         variant (str): The class set and image statistics: 'shapes' (the
-            first dataset: 8 thing, 5 stuff classes) or 'glyphs' (the
+            first dataset: 8 thing, 5 stuff classes), 'glyphs' (the
             second: 6 thing, 4 stuff classes, other ids, shapes, textures,
-            colours, sizes and noise; see ``VARIANTS``). Recorded in
-            ``info.generator_args`` unless 'shapes'. Defaults to 'shapes'.
+            colours, sizes and noise) or 'scenes' (the testbed: 8 thing, 5
+            stuff classes with other ids, large things of a class colour);
+            see ``VARIANTS``. Recorded in ``info.generator_args`` unless
+            'shapes'. Defaults to 'shapes'.
 
     Raises:
         TypeError: An unknown option.
@@ -742,6 +809,7 @@ class SyntheticOptions:
     max_thing_size: Optional[float] = None
     min_visible_area: int = 30
     class_hue: float = 1.0
+    class_colour: Optional[float] = None
     jpeg_quality: int = 90
     variant: str = DEFAULT_VARIANT
 
@@ -770,17 +838,22 @@ class SyntheticOptions:
             raise ValueError('need 2 <= min_thing_size <= max_thing_size')
         if self.class_hue < 0:
             raise ValueError(f'class_hue must be >= 0, got {self.class_hue}')
+        if not 0 <= self.class_colour <= 1:
+            raise ValueError(
+                f'class_colour must be in [0, 1], got {self.class_colour}')
         if not 1 <= self.jpeg_quality <= 100:
             raise ValueError(
                 f'jpeg_quality must be in [1, 100], got {self.jpeg_quality}')
 
     def to_dict(self) -> dict:
         """Every option by name (``info.generator_args`` of the files),
-        without ``variant`` when it is the default: the files of the first
-        dataset stay those made before the option existed."""
+        without ``variant`` when it is the default and ``class_colour``
+        when 0: the files made before these options existed stay valid."""
         args = dataclasses.asdict(self)
         if args['variant'] == DEFAULT_VARIANT:
             del args['variant']
+        if not args['class_colour']:
+            del args['class_colour']
         return args
 
 

@@ -232,3 +232,96 @@ def test_benchmark_command_end_to_end(tmp_path):
     assert os.path.getmtime(log) == stamp  # not trained again
     with open(os.path.join(out_dir, 'table.md')) as f:
         assert f.read() == table  # the same results and times
+
+
+def test_benchmark_grid_hook_on_scenes_applies_the_weights_as_lambda(
+        monkeypatch):
+    """grid-hook: the same 9 points, each through StaticWeighting (one
+    weight per loss: 9 detection losses, then loss_seg) on the static-weights
+    config; (1, 1) is the Baseline's run."""
+    sys.path.insert(0, 'tools/analysis')
+    import benchmark_methods as bm
+    from mmengine.config import Config
+    monkeypatch.setattr(sys, 'argv', ['benchmark_methods.py', '--dataset',
+                                      'scenes', '--methods', 'grid-hook'])
+    args = bm.parse_args()
+    assert args.config['baseline'].endswith('synthetic-panoptic-scenes.py')
+    calls = []
+
+    class FakeBench:
+
+        def __init__(self):
+            self.args = args
+
+        def train(self, name, seed, config, options=()):
+            calls.append((name, seed, config, list(options)))
+            return dict(seconds=10.0, val=dict(PQ=float(len(calls))),
+                        checkpoint='c.pth')
+
+        def test(self, name, seed, checkpoint, config=None):
+            return dict(PQ=1.0)
+
+    bm.run_grid(FakeBench(), 2, 'grid-hook')
+    assert calls[4] == ('baseline', 0, args.config['baseline'], [])
+    # the best (last trained) search point: (2, 2), then with seed 2
+    name, seed, config, options = calls[9]
+    assert (name, seed) == ('grid-hook/det2.0_seg2.0', 2)
+    assert config == args.config['static']
+    assert options == ['custom_hooks.1.weighting.loss_weights='
+                       '[2.0,2.0,2.0,2.0,2.0,2.0,2.0,2.0,2.0,2.0]']
+    # the option reaches the hook's rule as a list, as --cfg-options gives it
+    cfg = Config.fromfile(config)
+    _, _, options = bm.grid_point(0.5, 2.0, 'grid-hook')
+    key, value = options[0].split('=')
+    cfg.merge_from_dict({key: [float(v) for v in value[1:-1].split(',')]},
+                        allow_list_keys=True)
+    rule = cfg.custom_hooks[1].weighting
+    assert rule.type == 'StaticWeighting'
+    assert rule.loss_weights == [0.5] * 9 + [2.0]
+    assert cfg.loss_weighting.losses[-1] == 'loss_seg'
+
+
+def test_benchmark_dataset_picks_its_configs(monkeypatch, capsys):
+    """--dataset scenes: every method's config is the scenes one (files that
+    exist); a method the dataset has no config for is refused."""
+    sys.path.insert(0, 'tools/analysis')
+    import benchmark_methods as bm
+    for key, path in bm.DATASETS['scenes'].items():
+        assert os.path.isfile(path) and 'scenes' in path, key
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark_methods.py', '--dataset', 'scenes', '--methods', 'all'
+    ])
+    with pytest.raises(SystemExit):
+        bm.parse_args()
+    assert ('--methods pbt: --dataset scenes has no pbt config; give one '
+            'with --configs pbt=CONFIG') in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_bohb_search_runs_resumes_and_weights_the_losses(tmp_path):
+    """Baseline-BOHB's search on a slice of the scenes data: trials within
+    the budget of training iterations, a second call with a larger budget
+    continues the same study, and the best trial's weights reach its run
+    (the visualizer's loss_weights scalars)."""
+    static = ('configs/baselines/'
+              'static-weights_tiny_1xb4-cos-6e_synthetic-panoptic-scenes.py')
+    small = ['train_cfg.max_epochs=2', 'train_dataloader.dataset.indices=16',
+             'val_dataloader.dataset.indices=4', 'param_scheduler.0.end=2',
+             'default_hooks.logger.interval=1']
+    for budget in ('8', '16'):  # 4 iterations an epoch, 2 epochs a trial
+        tool('analysis/bohb_search.py', static, '--out', str(tmp_path),
+             '--budget-iters', budget, '--val-every', '1', '--cfg-options',
+             *small)
+        with open(tmp_path / 'best.json') as f:
+            best = json.load(f)
+        assert best['iters'] <= int(budget)
+        assert best['trials'] == int(budget) // 8  # one more on resume
+    assert len(best['loss_weights']) == 10
+    assert best['loss_weights'][-1] == best['group_weights']['loss_seg']
+    assert all(0.25 <= w <= 4 for w in best['loss_weights'])
+    trial = tmp_path / f'trial{best["trial"]}'
+    [scalars] = list(trial.glob('*/vis_data/scalars.json'))
+    with open(scalars) as f:
+        first = json.loads(f.readline())
+    assert first['loss_weights/loss_seg'] == best['loss_weights'][-1]
+    assert first['loss_weights/s1.loss_bbox'] == best['loss_weights'][4]

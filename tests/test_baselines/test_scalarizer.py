@@ -148,6 +148,35 @@ def test_imtll_weights_by_hand():
         [math.exp(-0.1), math.exp(0.05)], abs=1e-15)
 
 
+def test_num_losses_rescales_to_the_baselines_sum_by_hand():
+    """scale='num_losses': lambda * n / sum(lambda) at every iteration, so
+    IMTL-L keeps its balance without its larger step."""
+    w = rule('IMTLL', optimizer=dict(type='SGD', lr=0.1),
+             scale='num_losses')
+    # s = 0: df/dL = (1, 1), sum 2 = n: unchanged
+    assert w.scalarize(vec(2.0, 0.5)).tolist() == [1.0, 1.0]
+    # s = (-0.1, 0.05) (test above): (e^-0.1, e^0.05) * 2 / (e^-0.1 +
+    # e^0.05) = (0.925140, 1.074860)
+    lam = w.scalarize(vec(2.0, 0.5)).tolist()
+    a, b = math.exp(-0.1), math.exp(0.05)
+    assert lam == pytest.approx([2 * a / (a + b), 2 * b / (a + b)],
+                                abs=1e-15)
+    assert lam == pytest.approx([0.925140, 1.074860], abs=1e-6)
+    assert sum(lam) == pytest.approx(2.0, abs=1e-15)
+    # UW at s = 0: df/dL = (1/2, 1/2), sum 1 -> (1, 1)
+    w = rule('UW', scale='num_losses')
+    assert w.scalarize(vec(2.0, 0.5)).tolist() == [1.0, 1.0]
+    # GeometricMean: f = sqrt(L_a L_b), df/dL_i = f / (2 L_i) ~ 1 / L_i:
+    # (1/2, 2) * 2 / (5/2) = (0.4, 1.6), the balance of sum_i log L_i
+    w = rule('GeometricMean', scale='num_losses')
+    assert w.scalarize(vec(2.0, 0.5)).tolist() == pytest.approx(
+        [0.4, 1.6], abs=1e-12)
+    # without it: sqrt(1) / (2 * (2, 0.5)) = (0.25, 1)
+    w = rule('GeometricMean')
+    assert w.scalarize(vec(2.0, 0.5)).tolist() == pytest.approx(
+        [0.25, 1.0], abs=1e-12)
+
+
 @pytest.mark.parametrize('optimizer', [None, dict(type='SGD', lr=0.1)])
 def test_uncertainty_weighting_is_uw_through_the_scalarizer(optimizer):
     """UncertaintyWeighting(losses) is ScalarizerWeighting with torchjd's

@@ -473,7 +473,7 @@ def test_bad_variant(tmp_path):
     with pytest.raises(ValueError) as info:
         generate_synthetic_panoptic(str(tmp_path / 'x'), variant='parts')
     assert str(info.value) == ("variant must be one of ['shapes', "
-                               "'glyphs'], got 'parts'")
+                               "'glyphs', 'scenes'], got 'parts'")
     assert not osp.exists(tmp_path / 'x')
 
 
@@ -510,3 +510,87 @@ def test_cli_flags_follow_the_options(tmp_path, capsys):
         SyntheticOptions(variant='glyphs', num_train=3, num_val=1,
                          num_proxy_val=1, min_things=1,
                          max_things=2).to_dict()
+
+
+@pytest.fixture(scope='module')
+def scenes_root(tmp_path_factory) -> str:
+    """40 train images of the testbed variant 'scenes'."""
+    root = str(tmp_path_factory.mktemp('scenes') / 'synthetic_scenes')
+    return generate_synthetic_panoptic(
+        root, variant='scenes', num_train=40, num_val=2, num_proxy_val=4)
+
+
+def _touching_things(ids, things):
+    """Pairs of distinct thing segments that share an edge (occlusion or
+    contact), from a panoptic id map."""
+    pairs = set()
+    for a, b in ((ids[1:, :], ids[:-1, :]), (ids[:, 1:], ids[:, :-1])):
+        edge = (a != b) & np.isin(a // 256, things) & np.isin(b // 256, things)
+        pairs |= {tuple(sorted(p)) for p in zip(a[edge], b[edge])}
+    return pairs
+
+
+def test_scenes_image_statistics(scenes_root, synth_root):
+    """The testbed's design, measured on its files (40 train images):
+    8 thing and 5 stuff classes with other non-contiguous ids than the
+    first dataset's, 3-7 large things per image (median extent 0.26 of the
+    image side against 0.14), touching or occluding things in most images,
+    2-3 stuff segments per image with long boundaries, and a thing hue
+    that tells the classes apart (measured 2026-12-04: 4.8 things per
+    image, median extent 33 px, 85 % of images with touching things, class
+    hue separation 2.6x the within-class spread)."""
+    data = _load(scenes_root, 'train')
+    cats = data['categories']
+    assert [c['isthing'] for c in cats] == [1] * 8 + [0] * 5
+    assert synthetic_classes('scenes') == tuple(
+        tuple(c['name'] for c in cats if c['isthing'] == t) for t in (1, 0))
+    ids = sorted(c['id'] for c in cats)
+    assert ids != list(range(ids[0], ids[0] + len(ids)))  # non-contiguous
+    assert not set(ids) & {c['id'] for c in categories()}
+    assert not set(ids) & {c['id'] for c in categories('glyphs')}
+    things = [c['id'] for c in cats if c['isthing']]
+    counts, extents, rel, touching, stuff_n, hues = [], [], [], 0, [], {}
+    for im, ann in zip(data['images'], data['annotations']):
+        assert 112 <= min(im['width'], im['height'])
+        assert max(im['width'], im['height']) <= 144
+        segs = ann['segments_info']
+        boxes = [s['bbox'] for s in segs if s['category_id'] in things]
+        counts.append(len(boxes))
+        extents += [max(b[2:]) for b in boxes]
+        rel += [max(b[2:]) / max(im['width'], im['height']) for b in boxes]
+        stuff_n.append(len(segs) - len(boxes))
+        pan = _png_ids(scenes_root, 'train', ann['file_name'])
+        touching += bool(_touching_things(pan, things))
+        img = cv2.imread(osp.join(scenes_root, 'train', im['file_name']))
+        rgb = img[..., ::-1].astype(np.float32)
+        for s in segs:
+            if s['category_id'] in things and s['area'] >= 100:
+                mean = rgb[pan == s['id']].mean(axis=0)
+                chroma = mean - mean.mean()  # the hue part of the colour
+                hues.setdefault(s['category_id'], []).append(chroma)
+    assert 3 <= min(counts) and max(counts) <= 7 and np.mean(counts) > 4
+    assert np.median(extents) >= 28 and min(extents) >= 8
+    assert np.median(rel) > 1.6 * _image_stats(synth_root)['rel_extent']
+    assert touching >= 0.6 * len(counts)  # occlusion is common
+    assert set(stuff_n) <= {1, 2, 3} and np.mean(stuff_n) >= 1.8
+    assert set(hues) == set(things)  # every thing class appears
+    # the class hue: class means of the chroma lie further apart than
+    # the spread of one class's things around its mean
+    centres = np.array([np.mean(h, axis=0) for h in hues.values()])
+    within = np.mean([
+        np.linalg.norm(np.asarray(h) - c, axis=1).mean()
+        for h, c in zip(hues.values(), centres)
+    ])
+    between = np.mean([
+        np.linalg.norm(a - b) for i, a in enumerate(centres)
+        for b in centres[i + 1:]
+    ])
+    assert between > 1.8 * within
+
+
+def test_scenes_options():
+    scenes = SyntheticOptions(variant='scenes')
+    assert (scenes.min_size, scenes.max_size, scenes.min_things,
+            scenes.max_things, scenes.min_thing_size,
+            scenes.max_thing_size) == (112, 144, 3, 7, 20.0, 56.0)
+    assert default_root('scenes') == 'data/synthetic_panoptic_scenes'

@@ -177,6 +177,24 @@ class TestLossWeightHook(RunnerTestCase):
         with pytest.raises(RuntimeError, match='no training iteration'):
             hook.interval_losses()
 
+    def test_static_weights_and_their_head_scaling(self):
+        """StaticWeighting through the hook: the weights from the first
+        iteration on, the head of each loss at 1 / lambda."""
+        cfg = self.cfg(hook=dict(weighting=dict(
+            type='StaticWeighting', loss_weights={'loss_b': 4.0})),
+                       heads={'loss_b': ['linear2']})
+        runner = self.build_runner(cfg)
+        hook = _hook(runner)
+        record = Record()
+        runner.register_hook(record)
+        runner.train()
+        assert record.loss_weights == [[1.0, 4.0]] * 8
+        for (a, b), out in zip(record.values, record.outputs):
+            assert out['loss_a'] == pytest.approx(a)
+            assert out['loss_b'] == pytest.approx(4 * b)
+        assert hook.head_scaling.scales == {
+            'linear2.weight': 0.25, 'linear2.bias': 0.25}
+
     def test_interval_losses_all_reduce_only_when_data_parallel(self):
         hook = LossWeightHook(losses=NAMES)
         hook.weighting.set_losses(NAMES)

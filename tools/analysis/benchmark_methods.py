@@ -89,9 +89,32 @@ CONFIGS = dict(
     uncertainty='configs/baselines/uncertainty_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
     **{m: f'configs/baselines/{m}_tiny_1xb4-cos-6e_synthetic-panoptic.py'
        for m in ('famo', 'dwa', 'rlw', 'imtl-l')})
+#: The 1x-cost methods: one training of their own config each.
+TRAINED = ('baseline', 'gradnorm', 'uncertainty', 'famo', 'dwa', 'rlw',
+           'imtl-l', 'imtl-l-rescaled', 'uncertainty-rescaled',
+           'geometric-mean')
+_SCENES = '_tiny_1xb4-cos-6e_synthetic-panoptic-scenes.py'
+#: The configs of each built-in dataset (``--dataset``): 'shapes' (the
+#: first) and 'scenes' (the testbed in the paper's regime, m = 8 T = 12
+#: exploration).
+DATASETS = dict(
+    shapes=CONFIGS,
+    scenes=dict(
+        baseline=f'configs/cascade_panoptic_fpn/cascade-panoptic-fpn{_SCENES}',
+        explore=('configs/ada_segment/ada-segment-explore_tiny_m8-1xb4-cos-'
+                 '6e_synthetic-panoptic-scenes.py'),
+        transfer=f'configs/ada_segment/ada-segment{_SCENES}',
+        **{m: f'configs/baselines/{m}{_SCENES}'
+           for m in ('uncertainty', 'dwa', 'imtl-l', 'imtl-l-rescaled',
+                     'uncertainty-rescaled', 'geometric-mean')},
+        static=f'configs/baselines/static-weights{_SCENES}'))
+#: The keys ``--configs`` may set.
+CONFIG_KEYS = tuple(dict.fromkeys(k for c in DATASETS.values() for k in c))
 METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
            'single-dy', 'untrained', 'reward-local', 'pbt', 'grid',
-           'gradnorm', 'uncertainty', 'famo', 'dwa', 'rlw', 'imtl-l')
+           'grid-hook', 'bohb', 'gradnorm', 'uncertainty', 'famo', 'dwa',
+           'rlw', 'imtl-l', 'imtl-l-rescaled', 'uncertainty-rescaled',
+           'geometric-mean')
 TRANSFER_MODES = ('final', 'pred', 'single-dy', 'untrained')
 DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
 GRID = (0.5, 1.0, 2.0)
@@ -105,9 +128,14 @@ def parse_args():
                         choices=METHODS + ('all', ))
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
     parser.add_argument('--out', default='work_dirs/benchmark')
+    parser.add_argument('--dataset', default='shapes',
+                        choices=list(DATASETS),
+                        help='the built-in dataset whose configs the '
+                        'methods use (default: shapes, the first)')
     parser.add_argument('--configs', nargs='+', default=[],
                         metavar='KEY=CONFIG',
-                        help=f'replace configs (keys: {" ".join(CONFIGS)})')
+                        help='replace configs (keys: '
+                        f'{" ".join(CONFIG_KEYS)})')
     parser.add_argument('--gpus', type=int, default=1,
                         help='processes per run (> 1: tools/dist_*.sh)')
     parser.add_argument('--explore-gpus', type=int, default=None,
@@ -122,15 +150,21 @@ def parse_args():
     args = parser.parse_args()
     if 'all' in args.methods:
         args.methods = list(METHODS)
-    args.config = dict(CONFIGS)
+    args.config = dict(DATASETS[args.dataset])
     for item in args.configs:
         key, _, path = item.partition('=')
-        if key not in CONFIGS or not path:
+        if key not in CONFIG_KEYS or not path:
             parser.error(f'--configs: expected KEY=CONFIG with KEY one of '
-                         f'{", ".join(CONFIGS)}, got {item!r}')
+                         f'{", ".join(CONFIG_KEYS)}, got {item!r}')
         if not osp.isfile(path):
             parser.error(f'--configs: {path} is not a file')
         args.config[key] = path
+    for method in args.methods:
+        key = config_key(method)
+        if key not in args.config:
+            parser.error(f'--methods {method}: --dataset {args.dataset} has '
+                         f'no {key} config; give one with --configs '
+                         f'{key}=CONFIG')
     if args.controller is not None:
         if not osp.isfile(args.controller):
             parser.error(f'--controller: {args.controller} is not a file')
@@ -168,7 +202,8 @@ class Bench:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
         seconds = time.time() - start
-        with open(osp.join(work_dir, f'{script[:-3]}.log'), 'w') as f:
+        log = osp.join(work_dir, f'{osp.basename(script)[:-3]}.log')
+        with open(log, 'w') as f:
             f.write(' '.join(cmd) + '\n' + proc.stdout)
         if proc.returncode != 0:
             tail = '\n'.join(proc.stdout.splitlines()[-25:])
@@ -218,29 +253,43 @@ class Bench:
 
         return self.cached(work_dir, run)
 
-    def test(self, name, seed, checkpoint, config=None):
+    def test(self, name, seed, checkpoint, config=None, options=()):
         work_dir = osp.join(self.args.out, name, f'seed{seed}', 'test')
 
         def run():
             _, out = self.tool(work_dir, 'test.py',
                                config or self.args.config['baseline'],
-                               checkpoint)
+                               checkpoint, options=options)
             return metrics(out)
 
         return self.cached(work_dir, run)
 
 
+def config_key(method):
+    """The ``--configs`` key of the config a method runs."""
+    if method in TRAINED or method == 'pbt':
+        return method
+    if method == 'grid':
+        return 'baseline'
+    if method in ('grid-hook', 'bohb'):
+        return 'static'
+    if method in ('ada-segment-a', 'reward-local'):
+        return 'explore'
+    return 'transfer'
+
+
 def run_method(bench, method, seed):
     """(test metrics, wall seconds) of one method and seed."""
-    if method in ('baseline', 'gradnorm', 'uncertainty', 'famo', 'dwa', 'rlw',
-                  'imtl-l'):
+    if method in TRAINED:
         r = bench.train(method, seed, bench.args.config[method])
         return bench.test(method, seed, r['checkpoint']), r['seconds']
     if method == 'pbt':
         r = bench.explore('pbt', seed, bench.args.config['pbt'])
         return bench.test('pbt', seed, r['checkpoint']), r['seconds']
-    if method == 'grid':
-        return run_grid(bench, seed)
+    if method in ('grid', 'grid-hook'):
+        return run_grid(bench, seed, method)
+    if method == 'bohb':
+        return run_bohb(bench, seed)
     if bench.args.controller is not None:  # transfer only (Table 3)
         ex = dict(seconds=0.0, controller=bench.args.controller)
     else:
@@ -259,35 +308,68 @@ def run_method(bench, method, seed):
             ex['seconds'] + r['seconds'])
 
 
-def grid_point(det, seg):
-    """The run name and --cfg-options of one Baseline-G grid point; (1, 1)
-    is the Baseline itself (its run is reused)."""
-    if det == seg == 1.0:
-        return 'baseline', []
+def grid_point(det, seg, method='grid'):
+    """The run name, config key and --cfg-options of one Baseline-G grid
+    point; (1, 1) is the Baseline itself (its run is reused).
+
+    ``grid`` sets the heads' ``loss_weight`` (the config way: the weight
+    also scales the head's own step); ``grid-hook`` applies the same
+    weights as Ada-Segment applies lambda, through LossWeightHook with
+    StaticWeighting (the heads' gradients at 1/lambda, so only the shared
+    layers see the weight)."""
+    if det == seg == 1.0:  # all 1 through the hook: the Baseline too
+        return 'baseline', 'baseline', []
+    if method == 'grid-hook':
+        weights = ','.join([str(det)] * 3 * STAGES + [str(seg)])
+        return f'grid-hook/det{det}_seg{seg}', 'static', [
+            f'custom_hooks.1.weighting.loss_weights=[{weights}]'
+        ]
     stage = det / STAGES
-    return f'grid/det{det}_seg{seg}', [
+    return f'grid/det{det}_seg{seg}', 'baseline', [
         f'model.roi_head.stage_loss_weights=[{stage},{stage},{stage}]',
         f'model.semantic_head.loss_seg.loss_weight={seg}'
     ]
 
 
-def run_grid(bench, seed):
+def run_grid(bench, seed, method='grid'):
     """Baseline-G: the 9 grid points trained with seed GRID_SEED, the best on
     the proxy val split, then that point trained with ``seed`` and tested.
     Cost: the 9 search trainings + that one training (for GRID_SEED it is
     one of the 9, reused, and still counted: 9 + 1 trainings for every
     seed, as a user who re-trains the chosen point pays)."""
-    config = bench.args.config['baseline']
     search = {}
     for det in GRID:
         for seg in GRID:
-            name, options = grid_point(det, seg)
-            search[det, seg] = bench.train(name, GRID_SEED, config, options)
+            name, key, options = grid_point(det, seg, method)
+            search[det, seg] = bench.train(name, GRID_SEED,
+                                           bench.args.config[key], options)
     det, seg = max(search, key=lambda point: search[point]['val']['PQ'])
-    name, options = grid_point(det, seg)
-    r = bench.train(name, seed, config, options)
+    name, key, options = grid_point(det, seg, method)
+    r = bench.train(name, seed, bench.args.config[key], options)
     seconds = sum(s['seconds'] for s in search.values()) + r['seconds']
-    return bench.test('grid', seed, r['checkpoint']), seconds
+    return bench.test(method, seed, r['checkpoint']), seconds
+
+
+def run_bohb(bench, seed):
+    """Baseline-BOHB: ``tools/analysis/bohb_search.py`` once with seed
+    GRID_SEED on the proxy val split (Optuna's TPE and Hyperband, within one
+    m = 8, T = 12 exploration's training iterations), then the best weights
+    trained with ``seed`` and tested. Cost: the search + that training."""
+    config = bench.args.config['static']
+    work_dir = osp.join(bench.args.out, 'bohb', 'search')
+
+    def run():
+        seconds, _ = bench.tool(work_dir, 'analysis/bohb_search.py', config,
+                                '--seed', str(GRID_SEED), gpus=1)
+        with open(osp.join(work_dir, 'best.json')) as f:
+            return dict(json.load(f), seconds=seconds)
+
+    best = bench.cached(work_dir, run)
+    weights = ','.join(str(w) for w in best['loss_weights'])
+    r = bench.train('bohb', seed, config,
+                    [f'custom_hooks.1.weighting.loss_weights=[{weights}]'])
+    return (bench.test('bohb', seed, r['checkpoint']),
+            best['seconds'] + r['seconds'])
 
 
 def table(results, base_seconds):
