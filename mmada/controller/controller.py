@@ -28,8 +28,15 @@ Choices the paper leaves open:
    loss l^1 of the same run) and ``lambda = pi(x) / x``: Eq. 1 with a
    policy ``pi'(l) = l_ref * pi(l / l_ref)``. With the paper's init a layer
    outputs the mean of its input, so on raw losses (which span orders of
-   magnitude) lambda^1 would be far from 1; normalised, lambda^1 ~= 1 (the
-   Baseline) and the state is scale-free across datasets (transfer).
+   magnitude) the paper's pi^0 gives lambda_i ~ mean(l) / l_i: every
+   weighted loss starts at the mean loss, a loss-scale equaliser;
+   normalised, with the residual output, lambda^0 = 1 (the Baseline) and
+   the state is scale-free across datasets (transfer). Both starts are
+   settings: ``state='raw'`` is the paper's state (``PAPER_CONTROLLER``),
+   and ``equalise='mean'`` (or ``'geomean'``) multiplies the normalised
+   controller's lambda by ``g(l) / l`` (``EQUALISED_CONTROLLER``): the
+   equaliser's start with a scale-free learned part ``exp(z(l / l_ref))``
+   on top, 1 before any update.
 4. Losses must be finite; a loss or ``l_ref`` entry <= 0 is clamped to
    ``min_loss`` (1e-8) before dividing, so lambda is always finite.
 5. Eq. 2 draws ``N(lambda, sigma^2 I)`` from a generator seeded with
@@ -50,8 +57,8 @@ Choices the paper leaves open:
    an ``lr_schedule`` over the updates.
 7. ``snapshot()`` after the update at checkpoint t stores pi^t.
 
-``PAPER_CONTROLLER`` is the literal reading (linear output and sampling,
-Adam's default betas). The defaults since mmada 0.3 are log sampling and
+``PAPER_CONTROLLER`` is the literal reading (raw state, linear output and
+sampling, the init above in the paper's units, Adam's default betas). The defaults since mmada 0.3 are log sampling and
 beta1 0.7 (``LOG_SAMPLING_CONTROLLER``); ``LINEAR_SAMPLING_CONTROLLER``
 gives mmada 0.2's (linear sampling, beta1 0.9).
 """
@@ -62,21 +69,27 @@ from typing import Any, Dict, List, Optional, Sequence
 import torch
 from torch import Tensor
 
-from .policy import (ArrayLike, PolicyNetwork, as_vector, normalise_losses,
-                     policy_kwargs)
+from .policy import (LEGACY_EQ1, ArrayLike, PolicyNetwork, as_vector,
+                     check_eq1, eq1_kwargs, eq1_loss_weights, policy_kwargs,
+                     policy_state)
 
 _HPARAMS = ('num_losses', 'hidden', 'sigma', 'lr', 'weight_decay', 'init_std',
             'seed', 'min_loss', 'output', 'param_scale', 'sampling',
-            'lr_schedule', 'betas')
+            'lr_schedule', 'betas', 'state', 'equalise')
 SAMPLINGS = ('linear', 'log')
 LR_SCHEDULES = ('constant', 'inv_sqrt', 'inv')
 # what controller files written before these options existed were made with
 LEGACY_CONTROLLER = dict(sampling='linear',
                          lr_schedule='constant',
-                         betas=[0.9, 0.999])
+                         betas=[0.9, 0.999],
+                         **LEGACY_EQ1)
 # the paper's controller read literally (with PAPER_REWARD of rewards.py)
-PAPER_CONTROLLER = dict(output='linear', param_scale=1.0, sampling='linear',
-                        betas=(0.9, 0.999))
+PAPER_CONTROLLER = dict(state='raw', output='linear', param_scale=1.0,
+                        sampling='linear', betas=(0.9, 0.999))
+# choice 3's scale-free state with the paper's equalised start: lambda =
+# (mean(l) / l) * exp(z(l / l_ref)), the untrained controller being the
+# loss-scale equaliser (configs/ada_segment/README.md, "Equalised start")
+EQUALISED_CONTROLLER = dict(equalise='mean')
 # Eq. 2 in log space and Adam with less momentum: within 1.5x of the toy's
 # reference at both noise levels, and chosen on the proxy val split; the
 # defaults since mmada 0.3 (configs/ada_segment/README.md, "Controller
@@ -114,6 +127,14 @@ class WeightController:
             Defaults to 'constant'.
         betas (Sequence[float]): Adam's (beta1, beta2); beta1 = 0 is Adam
             without momentum. Defaults to (0.7, 0.999).
+        state (str): What pi sees: ``'normalised'``, ``x = l / l_ref``
+            (choice 3), or ``'raw'``, ``x = l`` (the paper's Eq. 1).
+            Defaults to 'normalised'.
+        equalise (str, optional): ``'mean'`` or ``'geomean'``: lambda is
+            multiplied by ``g(l) / l`` (g that mean of the losses), so that
+            the untrained residual controller equalises the loss scales
+            and the policy learns departures from that (choice 3). Defaults
+            to None (lambda^0 = 1, the Baseline).
     """
 
     def __init__(self,
@@ -129,7 +150,10 @@ class WeightController:
                  param_scale: float = 0.1,
                  sampling: str = 'log',
                  lr_schedule: str = 'constant',
-                 betas: Sequence[float] = (0.7, 0.999)) -> None:
+                 betas: Sequence[float] = (0.7, 0.999),
+                 state: str = 'normalised',
+                 equalise: Optional[str] = None) -> None:
+        check_eq1(state, equalise)
         if not sigma > 0:
             raise ValueError(f'`sigma` must be > 0, got {sigma}')
         if not min_loss > 0:
@@ -162,7 +186,10 @@ class WeightController:
                             param_scale=float(param_scale),
                             sampling=str(sampling),
                             lr_schedule=str(lr_schedule),
-                            betas=betas)
+                            betas=betas,
+                            state=str(state),
+                            equalise=equalise)
+        self.eq1 = dict(state=state, equalise=equalise)
         self.num_losses, self.sigma = len(self.loss_names), float(sigma)
         self.seed, self.min_loss = int(seed), float(min_loss)
         self.sampling, self.lr, self.lr_schedule = sampling, lr, lr_schedule
@@ -184,15 +211,24 @@ class WeightController:
         controller.load_state_dict(state)
         return controller
 
-    def state(self, losses: ArrayLike, l_ref: ArrayLike) -> Tensor:
-        """The normalised state ``x = l / l_ref`` (see choices 3 and 4)."""
+    def policy_state(self, losses: ArrayLike, l_ref: ArrayLike) -> Tensor:
+        """What pi sees: ``x = l / l_ref`` or ``l`` (``state``; choices 3
+        and 4)."""
         as_vector(losses, 'losses', self.num_losses)
-        return normalise_losses(losses, l_ref, self.min_loss)
+        return policy_state(losses, l_ref, self.min_loss, self.eq1['state'])
+
+    def mean_loss_weights(self, losses: ArrayLike,
+                          l_ref: ArrayLike) -> Tensor:
+        """Eq. 1 with gradient: ``pi(x) / x``, times ``g(l) / l`` with
+        ``equalise`` (the mean of Eq. 2)."""
+        as_vector(losses, 'losses', self.num_losses)
+        return eq1_loss_weights(self.policy, losses, l_ref, self.min_loss,
+                                **self.eq1)
 
     @torch.no_grad()
     def loss_weights(self, losses: ArrayLike, l_ref: ArrayLike) -> Tensor:
         """Eq. 1: lambda^{t+1} from the loss l^t, shape (n, ), float64."""
-        return self.policy.loss_weights(self.state(losses, l_ref))
+        return self.mean_loss_weights(losses, l_ref)
 
     def sample(self, lam: ArrayLike, num_samples: int,
                checkpoint: int) -> Tensor:
@@ -248,7 +284,7 @@ class WeightController:
         Returns:
             Tensor: Shape (m, ), summed over the n independent losses.
         """
-        mu = self.policy.loss_weights(self.state(losses, l_ref))
+        mu = self.mean_loss_weights(losses, l_ref)
         samples = torch.as_tensor(samples, dtype=torch.float64)
         log_norm = math.log(self.sigma) + 0.5 * math.log(2 * math.pi)
         if self.sampling == 'log':
@@ -347,7 +383,7 @@ class WeightController:
 
         Keys: ``loss_names``, ``hparams`` (num_losses, hidden, sigma, lr,
         weight_decay, init_std, seed, min_loss, output, param_scale,
-        sampling, lr_schedule, betas), ``policy``, ``optimizer`` (Adam's
+        sampling, lr_schedule, betas, state, equalise), ``policy``, ``optimizer`` (Adam's
         state), ``snapshots`` (pi^1..pi^t) and, once recorded,
         ``best_loss_weights``. Only tensors, containers and scalars (Adam's
         own state adds a tuple and None): loadable with

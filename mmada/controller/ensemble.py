@@ -12,8 +12,8 @@ import torch
 from torch import Tensor
 
 from .controller import best_loss_weights_of
-from .policy import (ArrayLike, PolicyNetwork, as_vector, normalise_losses,
-                     policy_kwargs)
+from .policy import (ArrayLike, PolicyNetwork, as_vector, check_eq1,
+                     eq1_kwargs, eq1_loss_weights, policy_kwargs)
 
 PolicyLike = Union[PolicyNetwork, Dict[str, Tensor]]
 MODES = ('comb-dy', 'single-dy', 'pred', 'final', 'untrained')
@@ -52,8 +52,11 @@ def ensemble_weights(policies: Sequence[PolicyLike],
                      num_intervals: int,
                      gamma: float = 0.9,
                      min_loss: float = 1e-8,
-                     policy_cfg: Optional[dict] = None) -> Tensor:
-    """Eq. 7: ``lambda^{e+1} = (1/Z) sum_t gamma^|eT/E - t| pi^t(x) / x``.
+                     policy_cfg: Optional[dict] = None,
+                     eq1_cfg: Optional[dict] = None) -> Tensor:
+    """Eq. 7: ``lambda^{e+1} = (1/Z) sum_t gamma^|eT/E - t| pi^t(x) / x``
+    (each term Eq. 1 as the controller computes it: its state and, with
+    ``equalise``, times ``g(l) / l``).
 
     Args:
         policies (Sequence[PolicyNetwork | dict]): [pi^1, ..., pi^T], as
@@ -68,6 +71,9 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         policy_cfg (dict, optional): ``output`` and ``param_scale`` of pi,
             to build state dicts (``policy_kwargs(hparams)``). Defaults to
             PolicyNetwork's.
+        eq1_cfg (dict, optional): ``state`` and ``equalise`` of the
+            controller (``eq1_kwargs(hparams)``). Defaults to the
+            normalised state without equalising.
 
     Returns:
         Tensor: lambda^{e+1}, float64, shape (n, ).
@@ -76,8 +82,8 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         raise ValueError('`policies` is empty: no snapshot pi^t was saved')
     coefs = ensemble_coefficients(len(policies), interval, num_intervals,
                                   gamma)
-    x = normalise_losses(losses, l_ref, min_loss)
-    lam = sum(c * _as_network(p, policy_cfg).loss_weights(x)
+    lam = sum(c * eq1_loss_weights(_as_network(p, policy_cfg), losses, l_ref,
+                                   min_loss, **(eq1_cfg or {}))
               for c, p in zip(coefs, policies))
     return lam / sum(coefs)
 
@@ -87,14 +93,17 @@ class PolicyEnsemble:
 
     Modes (paper, Table 2): ``'comb-dy'`` Eq. 7 over pi^1..pi^T (default);
     ``'single-dy'`` pi^T alone at every interval; ``'pred'`` static, pi^T
-    evaluated once at the initial state l^1, i.e. x = ones; ``'final'``
+    evaluated once at the initial state l^1 (x = ones when normalised),
+    the first time weights are asked for; ``'final'``
     static, lambda_best^T (the weights the best member trained with in the
     last exploration interval, ``best_loss_weights`` in the file);
     ``'untrained'`` Eq. 7 with every pi^t replaced by pi^0, the controller
     before its first update (the ablation that separates what the controller
     learned from what Eq. 1's ``pi(x) / x`` gives by itself; rebuilt by
     ``from_state_dict`` from the file's hyper-parameters and seed. With the
-    residual output pi^0 gives lambda = 1: the Baseline).
+    residual output pi^0 gives lambda = 1: the Baseline; with ``equalise``
+    the equaliser g(l) / l; with the paper's raw state and init about
+    mean(l) / l).
 
     Args:
         policies (Sequence[PolicyNetwork | dict]): [pi^1, ..., pi^T].
@@ -105,6 +114,8 @@ class PolicyEnsemble:
         min_loss (float): Floor of losses. Defaults to 1e-8.
         policy_cfg (dict, optional): ``output`` and ``param_scale`` of pi,
             to build state dicts. Defaults to PolicyNetwork's.
+        eq1_cfg (dict, optional): ``state`` and ``equalise`` (see
+            :func:`ensemble_weights`).
     """
 
     def __init__(self,
@@ -113,7 +124,8 @@ class PolicyEnsemble:
                  gamma: float = 0.9,
                  best_loss_weights: Optional[ArrayLike] = None,
                  min_loss: float = 1e-8,
-                 policy_cfg: Optional[dict] = None) -> None:
+                 policy_cfg: Optional[dict] = None,
+                 eq1_cfg: Optional[dict] = None) -> None:
         if mode not in MODES:
             raise ValueError(f'`mode` must be one of {MODES}, got {mode!r}')
         if not policies:
@@ -122,12 +134,11 @@ class PolicyEnsemble:
             raise ValueError("mode 'final' needs `best_loss_weights` "
                              '(lambda_best^T), absent from the controller '
                              'state')
+        self.eq1 = eq1_kwargs(eq1_cfg or {})
+        check_eq1(**self.eq1)
         self.mode, self.gamma, self.min_loss = mode, gamma, min_loss
         self.policies = [_as_network(p, policy_cfg) for p in policies]
-        last = self.policies[-1]
-        ones = torch.ones(last.fc1.in_features, dtype=torch.float64)
-        with torch.no_grad():
-            self._static = dict(pred=last.loss_weights(ones))
+        self._static = {}
         if best_loss_weights is not None:
             self._static['final'] = as_vector(best_loss_weights,
                                               'best_loss_weights')
@@ -162,7 +173,7 @@ class PolicyEnsemble:
                                     **policy_cfg)
             policies = [initial] * len(policies)
         return cls(policies, mode, gamma, best_loss_weights_of(state),
-                   hparams['min_loss'], policy_cfg)
+                   hparams['min_loss'], policy_cfg, eq1_kwargs(hparams))
 
     @property
     def is_dynamic(self) -> bool:
@@ -173,7 +184,8 @@ class PolicyEnsemble:
     def loss_weights(self, losses: Optional[ArrayLike],
                      l_ref: Optional[ArrayLike], interval: int,
                      num_intervals: int) -> Tensor:
-        """lambda^{e+1} for interval e (losses unused by static modes).
+        """lambda^{e+1} for interval e (losses unused by static modes;
+        'pred' needs l_ref the first time).
 
         Args:
             losses (Tensor | Sequence[float], optional): l^e.
@@ -187,8 +199,15 @@ class PolicyEnsemble:
         _check_interval(interval, num_intervals)
         if self.mode in ('comb-dy', 'untrained'):
             return ensemble_weights(self.policies, losses, l_ref, interval,
-                                    num_intervals, self.gamma, self.min_loss)
+                                    num_intervals, self.gamma, self.min_loss,
+                                    eq1_cfg=self.eq1)
         if self.mode == 'single-dy':
-            x = normalise_losses(losses, l_ref, self.min_loss)
-            return self.policies[-1].loss_weights(x)
+            return eq1_loss_weights(self.policies[-1], losses, l_ref,
+                                    self.min_loss, **self.eq1)
+        if self.mode == 'pred' and 'pred' not in self._static:
+            if l_ref is None:
+                raise ValueError("mode 'pred' needs `l_ref` (l^1) the first "
+                                 'time')
+            self._static['pred'] = eq1_loss_weights(
+                self.policies[-1], l_ref, l_ref, self.min_loss, **self.eq1)
         return self._static[self.mode].clone()

@@ -58,6 +58,85 @@ def normalise_losses(losses: ArrayLike,
     return x.clamp(min=min_loss)
 
 
+#: What pi sees (Eq. 1's state): ``'normalised'``, ``x = l / l_ref``
+#: (choice 3 of controller.py), or ``'raw'``, ``x = l`` (the paper).
+STATES = ('normalised', 'raw')
+#: The equalised start g(l) / l (``equalise``): g the mean or the
+#: geometric mean of the losses.
+EQUALISERS = ('mean', 'geomean')
+# what files written before ``state`` and ``equalise`` existed were made with
+LEGACY_EQ1 = dict(state='normalised', equalise=None)
+
+
+def eq1_kwargs(hparams: Dict) -> Dict:
+    """``state`` and ``equalise`` of a saved controller's hparams (files of
+    mmada <= 0.3 lack them: LEGACY_EQ1)."""
+    return {k: hparams.get(k, v) for k, v in LEGACY_EQ1.items()}
+
+
+def check_eq1(state: str, equalise: Optional[str]) -> None:
+    """Raise ValueError naming the setting if ``state`` or ``equalise`` is
+    not one of STATES / EQUALISERS (or None)."""
+    if state not in STATES:
+        raise ValueError(f'`state` must be one of {STATES}, got {state!r}')
+    if equalise is not None and equalise not in EQUALISERS:
+        raise ValueError(f'`equalise` must be one of {EQUALISERS} or None, '
+                         f'got {equalise!r}')
+
+
+def policy_state(losses: ArrayLike,
+                 l_ref: ArrayLike,
+                 min_loss: float = 1e-8,
+                 state: str = 'normalised') -> Tensor:
+    """The x that pi sees: :func:`normalise_losses` (``'normalised'``) or
+    the losses themselves floored at ``min_loss`` (``'raw'``)."""
+    if state == 'raw':
+        return as_vector(losses, 'losses').clamp(min=min_loss)
+    return normalise_losses(losses, l_ref, min_loss)
+
+
+def equalised_start(losses: ArrayLike,
+                    equalise: str,
+                    min_loss: float = 1e-8) -> Tensor:
+    """``g(l) / l``: the weights that make every weighted loss equal to
+    g(l), the mean (``'mean'``) or geometric mean (``'geomean'``) of the
+    losses (floored at ``min_loss``): the fixed point of IMTL-L and of the
+    sum of log-losses, and what the paper's untrained policy gives on raw
+    losses (pi^0(l) ~ mean(l))."""
+    loss = as_vector(losses, 'losses').clamp(min=min_loss)
+    g = loss.mean() if equalise == 'mean' else loss.log().mean().exp()
+    return g / loss
+
+
+def eq1_loss_weights(policy: 'PolicyNetwork',
+                     losses: ArrayLike,
+                     l_ref: ArrayLike,
+                     min_loss: float = 1e-8,
+                     state: str = 'normalised',
+                     equalise: Optional[str] = None) -> Tensor:
+    """Eq. 1, ``lambda = pi(x) / x`` with x the :func:`policy_state`, times
+    the :func:`equalised_start` if ``equalise`` (so that with the residual
+    output, whose pi^0 gives pi(x) / x = 1, the untrained controller is the
+    loss-scale equaliser and learns departures from it). Differentiable
+    with respect to pi's parameters.
+
+    Args:
+        policy (PolicyNetwork): pi.
+        losses (Tensor | Sequence[float]): l, the loss vector.
+        l_ref (Tensor | Sequence[float]): l^1 (unused with ``'raw'``).
+        min_loss (float): Floor of losses. Defaults to 1e-8.
+        state (str): One of STATES. Defaults to 'normalised'.
+        equalise (str, optional): One of EQUALISERS. Defaults to None.
+
+    Returns:
+        Tensor: lambda, float64, shape (n, ).
+    """
+    lam = policy.loss_weights(policy_state(losses, l_ref, min_loss, state))
+    if equalise is not None:
+        lam = lam * equalised_start(losses, equalise, min_loss)
+    return lam
+
+
 OUTPUTS = ('residual', 'exp', 'linear')
 # what controller files written before these options existed were made with
 LEGACY_POLICY = dict(output='exp', param_scale=1.0)

@@ -8,7 +8,7 @@ import torch
 from mmengine.logging import print_log
 from mmdet.registry import MODELS
 
-from mmada.controller import MODES, PolicyEnsemble
+from mmada.controller import MODES, PolicyEnsemble, WeightController
 from mmada.utils import load_checkpoint_file
 from .loss_weighting import LossWeighting
 
@@ -44,8 +44,12 @@ class AdaSegmentWeighting(LossWeighting):
     Args:
         losses (Sequence[str], optional): Loss names or patterns (see
             :class:`LossWeighting`); LossWeightHook gives them.
-        controller (str): The controller file an exploration saved
-            (``work_dirs/<explore config>/controller.pth``). Read here.
+        controller (str | dict): The controller file an exploration saved
+            (``work_dirs/<explore config>/controller.pth``), read here; or,
+            with mode 'untrained' alone, the settings of a
+            :class:`WeightController` (e.g. ``dict(equalise='mean')`` or
+            ``PAPER_CONTROLLER``): its pi^0 drives the run, a 1x rule that
+            needs no exploration.
         mode (str): 'comb-dy' (Eq. 7, default), 'single-dy' (pi^T alone),
             'pred' (static pi^T at the initial state), 'final' (static
             lambda_best^T) or 'untrained' (Eq. 7 with pi^0, the ablation
@@ -74,20 +78,24 @@ class AdaSegmentWeighting(LossWeighting):
                                      or interval < 1):
             raise ValueError('AdaSegmentWeighting.interval must be an int '
                              f'>= 1 or None (one epoch), got {interval!r}')
-        if not isinstance(controller, str) or not controller:
+        self.controller, self.mode, self.gamma = controller, mode, float(gamma)
+        if isinstance(controller, dict) and mode == 'untrained':
+            # built for the run's own losses in set_names
+            self.controller_names, self.ensemble = None, None
+            WeightController(['check'], **controller)  # bad settings fail now
+        elif not isinstance(controller, str) or not controller:
             raise TypeError('AdaSegmentWeighting.controller: the path of a '
-                            f'controller.pth, got {controller!r}')
-        state = load_checkpoint_file(controller, map_location='cpu')
-        if not isinstance(state, dict) or 'snapshots' not in state:
-            raise ValueError(f'{controller}: not a controller file '
-                             '(no "snapshots"); expected the controller.pth '
-                             'an exploration writes')
-        self.controller = controller
-        self.controller_names = list(state['loss_names'])
-        self.mode = mode
-        self.gamma = float(gamma)
-        self.ensemble = PolicyEnsemble.from_state_dict(state, mode,
-                                                       self.gamma)
+                            'controller.pth (or, with mode \'untrained\', a '
+                            f'dict of controller settings), got {controller!r}')
+        else:
+            state = load_checkpoint_file(controller, map_location='cpu')
+            if not isinstance(state, dict) or 'snapshots' not in state:
+                raise ValueError(f'{controller}: not a controller file '
+                                 '(no "snapshots"); expected the '
+                                 'controller.pth an exploration writes')
+            self.controller_names = list(state['loss_names'])
+            self.ensemble = PolicyEnsemble.from_state_dict(
+                state, mode, self.gamma)
         self.interval = interval
         self.num_intervals: Optional[int] = None  # E, from the schedule
         self.interval_count = 0  # finished intervals (e after interval e)
@@ -101,6 +109,12 @@ class AdaSegmentWeighting(LossWeighting):
         Raises:
             ValueError: The controller was made for other losses.
         """
+        if self.ensemble is None:  # untrained, from settings: pi^0 alone
+            state = WeightController(names, **self.controller).state_dict()
+            state['snapshots'] = [state['policy']]
+            self.controller_names = list(names)
+            self.ensemble = PolicyEnsemble.from_state_dict(
+                state, 'untrained', self.gamma)
         if sorted(names) != sorted(self.controller_names):
             raise ValueError(
                 f'{self.controller}: the controller state was made for '

@@ -137,7 +137,7 @@ def test_benchmark_grid_searches_with_seed_0_then_trains_the_best(
         def __init__(self):
             self.args = args
 
-        def train(self, name, seed, config, options=()):
+        def train(self, name, seed, config, options=(), wait=True):
             calls.append((name, seed, list(options)))
             point = (1.0, 1.0) if name == 'baseline' else tuple(
                 float(x[3:]) for x in name.split('/')[1].split('_'))
@@ -185,7 +185,7 @@ def test_benchmark_transfer_with_a_saved_controller(tmp_path, monkeypatch):
         def explore(self, *a, **k):
             raise AssertionError('explored')
 
-        def train(self, name, seed, config, options=()):
+        def train(self, name, seed, config, options=(), wait=True):
             calls.append((name, config, list(options)))
             return dict(seconds=10.0, checkpoint='c.pth')
 
@@ -253,7 +253,7 @@ def test_benchmark_grid_hook_on_scenes_applies_the_weights_as_lambda(
         def __init__(self):
             self.args = args
 
-        def train(self, name, seed, config, options=()):
+        def train(self, name, seed, config, options=(), wait=True):
             calls.append((name, seed, config, list(options)))
             return dict(seconds=10.0, val=dict(PQ=float(len(calls))),
                         checkpoint='c.pth')
@@ -325,3 +325,45 @@ def test_bohb_search_runs_resumes_and_weights_the_losses(tmp_path):
         first = json.loads(f.readline())
     assert first['loss_weights/loss_seg'] == best['loss_weights'][-1]
     assert first['loss_weights/s1.loss_bbox'] == best['loss_weights'][4]
+
+
+def test_benchmark_cache_waits_for_a_run_another_process_started(
+        tmp_path, monkeypatch):
+    """Two benchmark processes sharing --out: a run whose .running file
+    names a live process is waited for and its result read, not run again
+    (or skipped, for the grid's search points); the .running file of a dead
+    process is taken over."""
+    import subprocess
+    import threading
+    sys.path.insert(0, 'tools/analysis')
+    import benchmark_methods as bm
+    monkeypatch.setattr(bm.time, 'sleep', lambda s: None)
+    bench = bm.Bench(type('A', (), dict(out=str(tmp_path)))())
+    work_dir = tmp_path / 'baseline' / 'seed0'
+    work_dir.mkdir(parents=True)
+    other = subprocess.Popen(['sleep', '30'])  # "another benchmark"
+    (work_dir / '.running').write_text(str(other.pid))
+
+    def finish():  # the other process writes its result
+        (work_dir / 'result.json').write_text('{"PQ": 1.0}')
+    timer = threading.Timer(0.2, finish)
+    timer.start()
+    ran = []
+    assert bench.cached(str(work_dir), lambda: ran.append(1)) == dict(PQ=1.0)
+    assert ran == []
+    # without waiting (the grid's search points): None at once, not run
+    work_dir = tmp_path / 'grid' / 'seed0'
+    work_dir.mkdir(parents=True)
+    (work_dir / '.running').write_text(str(other.pid))
+    assert bench.cached(str(work_dir), lambda: ran.append(1),
+                        wait=False) is None
+    assert ran == [] and not (work_dir / 'result.json').exists()
+    other.kill()
+    other.wait()
+    # a dead process's run: taken over, run here, the lock removed
+    work_dir = tmp_path / 'baseline' / 'seed1'
+    work_dir.mkdir()
+    (work_dir / '.running').write_text(str(other.pid))
+    assert bench.cached(str(work_dir), lambda: dict(PQ=2.0)) == dict(PQ=2.0)
+    assert not (work_dir / '.running').exists()
+    assert json.loads((work_dir / 'result.json').read_text()) == dict(PQ=2.0)

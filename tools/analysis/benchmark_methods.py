@@ -210,22 +210,48 @@ class Bench:
             sys.exit(f'{" ".join(cmd)} failed:\n{tail}')
         return seconds, proc.stdout
 
-    def cached(self, work_dir, fn):
-        """fn() -> dict, cached as work_dir/result.json."""
-        path = osp.join(work_dir, 'result.json')
-        if osp.isfile(path):
-            with open(path) as f:
-                return json.load(f)
-        result = fn()
-        os.makedirs(work_dir, exist_ok=True)
-        tmp = path + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(result, f)
-        os.replace(tmp, path)
-        return result
+    def cached(self, work_dir, fn, wait=True):
+        """fn() -> dict, cached as work_dir/result.json.
 
-    def train(self, name, seed, config, options=()):
-        """A training run: its wall time and its last proxy-val metrics."""
+        Several benchmark processes may share ``--out`` (e.g. one per core,
+        each with its own methods): a run another live process has started
+        (``work_dir/.running`` holds its pid) is waited for (``wait``; else
+        None is returned at once), not run twice; the file of a process
+        that died is taken over.
+        """
+        path = osp.join(work_dir, 'result.json')
+        lock = osp.join(work_dir, '.running')
+        os.makedirs(work_dir, exist_ok=True)
+        while not osp.isfile(path):
+            try:
+                fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                if not _alive(lock):
+                    os.remove(lock)
+                elif not wait:
+                    return None
+                else:
+                    time.sleep(10)
+                continue
+            try:
+                os.write(fd, str(os.getpid()).encode())
+                os.close(fd)
+                if osp.isfile(path):  # finished while we took the lock
+                    break
+                result = fn()
+                tmp = path + '.tmp'
+                with open(tmp, 'w') as f:
+                    json.dump(result, f)
+                os.replace(tmp, path)
+                return result
+            finally:
+                os.remove(lock)
+        with open(path) as f:
+            return json.load(f)
+
+    def train(self, name, seed, config, options=(), wait=True):
+        """A training run: its wall time and its last proxy-val metrics
+        (None if another process runs it and not ``wait``)."""
         work_dir = osp.join(self.args.out, name, f'seed{seed}')
 
         def run():
@@ -237,7 +263,7 @@ class Bench:
             return dict(seconds=seconds, val=metrics(out),
                         checkpoint=checkpoint)
 
-        return self.cached(work_dir, run)
+        return self.cached(work_dir, run, wait)
 
     def explore(self, name, seed, config, options=()):
         work_dir = osp.join(self.args.out, name, f'seed{seed}')
@@ -276,6 +302,20 @@ def config_key(method):
     if method in ('ada-segment-a', 'reward-local'):
         return 'explore'
     return 'transfer'
+
+
+def _alive(lock):
+    """Whether the process whose pid ``lock`` holds is running (a lock still
+    empty is being written, unless it is a minute old)."""
+    try:
+        with open(lock) as f:
+            pid = f.read()
+        if not pid:
+            return time.time() - os.path.getmtime(lock) < 60
+        os.kill(int(pid), 0)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def run_method(bench, method, seed):
@@ -337,12 +377,17 @@ def run_grid(bench, seed, method='grid'):
     Cost: the 9 search trainings + that one training (for GRID_SEED it is
     one of the 9, reused, and still counted: 9 + 1 trainings for every
     seed, as a user who re-trains the chosen point pays)."""
-    search = {}
-    for det in GRID:
-        for seg in GRID:
-            name, key, options = grid_point(det, seg, method)
-            search[det, seg] = bench.train(name, GRID_SEED,
-                                           bench.args.config[key], options)
+    search, pending = {}, [(det, seg) for det in GRID for seg in GRID]
+    while pending:  # points another process is training: come back later
+        for point in list(pending):
+            name, key, options = grid_point(*point, method)
+            search[point] = bench.train(name, GRID_SEED,
+                                        bench.args.config[key], options,
+                                        wait=len(pending) == 1)
+            if search[point] is not None:
+                pending.remove(point)
+        if pending:
+            time.sleep(10)
     det, seg = max(search, key=lambda point: search[point]['val']['PQ'])
     name, key, options = grid_point(det, seg, method)
     r = bench.train(name, seed, bench.args.config[key], options)
