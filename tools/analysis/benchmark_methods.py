@@ -92,7 +92,7 @@ CONFIGS = dict(
 #: The 1x-cost methods: one training of their own config each.
 TRAINED = ('baseline', 'gradnorm', 'uncertainty', 'famo', 'dwa', 'rlw',
            'imtl-l', 'imtl-l-rescaled', 'uncertainty-rescaled',
-           'geometric-mean')
+           'geometric-mean', 'untrained-equalised')
 _SCENES = '_tiny_1xb4-cos-6e_synthetic-panoptic-scenes.py'
 #: The configs of each built-in dataset (``--dataset``): 'shapes' (the
 #: first) and 'scenes' (the testbed in the paper's regime, m = 8 T = 12
@@ -104,6 +104,12 @@ DATASETS = dict(
         explore=('configs/ada_segment/ada-segment-explore_tiny_m8-1xb4-cos-'
                  '6e_synthetic-panoptic-scenes.py'),
         transfer=f'configs/ada_segment/ada-segment{_SCENES}',
+        **{'explore-equalised': (
+            'configs/ada_segment/ada-segment-explore-equalised_tiny_m8-1xb4-'
+            'cos-6e_synthetic-panoptic-scenes.py'),
+           'untrained-equalised': (
+               f'configs/ada_segment/ada-segment-untrained-equalised{_SCENES}')
+           },
         **{m: f'configs/baselines/{m}{_SCENES}'
            for m in ('uncertainty', 'dwa', 'imtl-l', 'imtl-l-rescaled',
                      'uncertainty-rescaled', 'geometric-mean')},
@@ -114,7 +120,8 @@ METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
            'single-dy', 'untrained', 'reward-local', 'pbt', 'grid',
            'grid-hook', 'bohb', 'gradnorm', 'uncertainty', 'famo', 'dwa',
            'rlw', 'imtl-l', 'imtl-l-rescaled', 'uncertainty-rescaled',
-           'geometric-mean')
+           'geometric-mean', 'ada-segment-equalised', 'ada-segment-a-equalised',
+           'untrained-equalised')
 TRANSFER_MODES = ('final', 'pred', 'single-dy', 'untrained')
 DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
 GRID = (0.5, 1.0, 2.0)
@@ -301,6 +308,8 @@ def config_key(method):
         return 'static'
     if method in ('ada-segment-a', 'reward-local'):
         return 'explore'
+    if method in ('ada-segment-equalised', 'ada-segment-a-equalised'):
+        return 'explore-equalised'  # transferred by the 'transfer' config
     return 'transfer'
 
 
@@ -335,9 +344,12 @@ def run_method(bench, method, seed):
     else:
         reward = 'local' if method == 'reward-local' else 'local+imp'
         ex_name = 'explore-local' if reward == 'local' else 'explore'
-        ex = bench.explore(ex_name, seed, bench.args.config['explore'],
+        key = 'explore'
+        if method.endswith('-equalised'):  # the equalised start (Eq. 1)
+            ex_name = key = 'explore-equalised'
+        ex = bench.explore(ex_name, seed, bench.args.config[key],
                            [f'train_cfg.reward={reward}'])
-    if method == 'ada-segment-a':
+    if method in ('ada-segment-a', 'ada-segment-a-equalised'):
         return bench.test(method, seed, ex['checkpoint']), ex['seconds']
     mode = method if method in TRANSFER_MODES else 'comb-dy'
     r = bench.train(method, seed, bench.args.config['transfer'], [
