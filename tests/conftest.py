@@ -3,7 +3,8 @@ runs torch on one thread (the unit tests' tiny models are several times
 slower on 2 threads of a loaded 2-core machine; subprocesses get
 OMP_NUM_THREADS=1 from e2e.run), and registers the ``e2e`` marker: tests
 that run the tools or train for more than a few seconds (``pytest -m "not
-e2e"`` runs the unit tests alone)."""
+e2e"`` runs the unit tests alone), and the ``cuda`` marker: tests that need
+a GPU, skipped where none is visible."""
 import os
 import os.path as osp
 
@@ -23,6 +24,17 @@ torch.set_num_threads(1)
 def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'e2e: end-to-end run of a tool or a training (slow)')
+    config.addinivalue_line(
+        'markers', 'cuda: needs a CUDA GPU (skipped where there is none)')
+
+
+def pytest_collection_modifyitems(config, items):
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason='no CUDA GPU visible')
+    for item in items:
+        if 'cuda' in item.keywords:
+            item.add_marker(skip)
 
 
 SMALL = dict(num_train=12, num_val=4, num_proxy_val=4, seed=3)

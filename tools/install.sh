@@ -13,16 +13,26 @@
 #   MMADA_WHEEL_CACHE=~/.cache/mmada/wheels   where the built mmcv wheel is
 #                            cached (one per torch version), so a reinstall
 #                            skips the ~7 minute build.
+#   MMADA_PYTHON=/opt/conda/bin/python   install into that interpreter's
+#                            environment instead of .venv (e.g. a container
+#                            whose CUDA torch is kept); run the tests with it.
+#   TORCH_CUDA_ARCH_LIST=9.0 build mmcv's CUDA ops for one GPU architecture
+#                            only (much faster than every architecture).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 say() { echo "[install] $*"; }
 
-if [ ! -x .venv/bin/python ]; then
-  say "creating .venv with ${PYTHON:-python3}"
-  "${PYTHON:-python3}" -m venv .venv
+if [ -n "${MMADA_PYTHON:-}" ]; then
+  PY=$MMADA_PYTHON
+  say "installing into the environment of $PY"
+else
+  if [ ! -x .venv/bin/python ]; then
+    say "creating .venv with ${PYTHON:-python3}"
+    "${PYTHON:-python3}" -m venv .venv
+  fi
+  PY=.venv/bin/python
 fi
-PY=.venv/bin/python
 pip_install() { "$PY" -m pip install --disable-pip-version-check -q "$@"; }
 
 # 1. torch first: everything else builds against it.
@@ -70,4 +80,4 @@ fi
 pip_install -r requirements.txt
 pip_install --no-build-isolation --no-deps -e .
 "$PY" -c 'import mmada, mmdet, mmcv.ops, panopticapi, torchjd' >/dev/null
-say "done in $(( $(date +%s) - start )) s; run the tests with: .venv/bin/python -m pytest -q tests"
+say "done in $(( $(date +%s) - start )) s; run the tests with: $PY -m pytest -q tests"

@@ -253,13 +253,22 @@ class HeadGradScaling:
             parameters that loss trains on its own.
         loss_names (list[str]): The order of the weight vector.
         min_lambda (float): Clamp before inverting. Defaults to 0.1.
+        source (LossWeighting, optional): The rule whose ``loss_weights``
+            the factors follow, read at each backward: exact also for rules
+            that set lambda every iteration themselves (GradNorm, the
+            torchjd scalarizers). None: only :meth:`set_loss_weights`.
+
+    Only SGD (with or without momentum) turns a gradient factor into a
+    learning-rate factor; Adam and its kin normalise it away, so
+    :meth:`attach_optimizer` refuses them.
     """
 
     def __init__(self,
                  model: nn.Module,
                  heads: Dict[str, Sequence[str]],
                  loss_names: Sequence[str],
-                 min_lambda: float = 0.1) -> None:
+                 min_lambda: float = 0.1,
+                 source: Optional['LossWeighting'] = None) -> None:
         unknown = sorted(set(heads) - set(loss_names))
         if unknown:
             raise KeyError(f'loss_weighting.heads: {unknown} are not weighted '
@@ -286,6 +295,7 @@ class HeadGradScaling:
         self.scales: Dict[str, float] = {n: 1.0 for n in self.groups}
         self.params = {n: names[n] for n in self.groups}
         self.optimizer = None
+        self.source, self._followed = source, None
         self._handles = [
             names[n].register_hook(functools.partial(self._scale, n))
             for n in self.groups if names[n].requires_grad
@@ -293,9 +303,20 @@ class HeadGradScaling:
 
     def attach_optimizer(self, optimizer) -> None:
         """Keep SGD's momentum buffers in step with the factors (see
-        above); other optimizers (None included) are left alone."""
-        self.optimizer = optimizer if isinstance(
-            optimizer, torch.optim.SGD) else None
+        above); None (no optimizer yet) is left alone.
+
+        Raises:
+            ValueError: Any other optimizer (the 1/lambda lr would be
+                silently lost).
+        """
+        if optimizer is not None and not isinstance(optimizer,
+                                                    torch.optim.SGD):
+            raise ValueError(
+                "loss_weighting.head_lr_scaling: the heads' 1/lambda lr is "
+                'a gradient factor, exact only with SGD; '
+                f'{type(optimizer).__name__} normalises it away: use SGD or '
+                'set head_lr_scaling=False')
+        self.optimizer = optimizer
 
     def set_loss_weights(self,
                          loss_weights: Optional[Sequence[float]]) -> None:
@@ -309,6 +330,12 @@ class HeadGradScaling:
                 self.scales[pname] = len(lam) / sum(lam)
 
     def _scale(self, pname: str, grad: Tensor) -> Optional[Tensor]:
+        if self.source is not None:
+            weights = self.source.loss_weights
+            weights = None if weights is None else [float(w) for w in weights]
+            if weights != self._followed:
+                self._followed = weights
+                self.set_loss_weights(weights)
         scale = self.scales[pname]
         if self.optimizer is not None:
             self._rescale_momentum(self.optimizer.state[self.params[pname]],

@@ -81,3 +81,36 @@ def test_scenes_method_config_is_the_scenes_baseline_plus_its_method(path):
         expected['controller'] = controller
         expected['custom_hooks'][1]['weighting']['controller'] = controller
     assert {k: method.to_dict().get(k) for k in own} == expected
+
+
+def test_equalised_start_configs_differ_from_the_defaults_by_it_alone():
+    """Eq. 1's equalised start on the scenes testbed: the exploration is the
+    scenes exploration with ``controller=dict(equalise='mean')``, its
+    transfer the scenes transfer reading its controller, and the untrained
+    equaliser the scenes transfer driven by pi^0 built from settings."""
+    explore = load(EXPLORE.replace('.py', '-scenes.py')).to_dict()
+    mine = load(EXPLORE.replace('explore_', 'explore-equalised_').replace(
+        '.py', '-scenes.py')).to_dict()
+    assert mine['train_cfg'].pop('controller') == dict(equalise='mean')
+    assert mine == explore
+    transfer = load(TRANSFER.replace('.py', '-scenes.py')).to_dict()
+    mine = load(TRANSFER.replace('ada-segment_', 'ada-segment-equalised_')
+                .replace('.py', '-scenes.py')).to_dict()
+    path = ('work_dirs/ada-segment-explore-equalised_tiny_m8-1xb4-cos-6e_'
+            'synthetic-panoptic-scenes/controller.pth')
+    assert mine['controller'] == path
+    assert mine['custom_hooks'][1]['weighting']['controller'] == path
+    for cfg in (mine, transfer):
+        cfg.pop('controller')
+        cfg['custom_hooks'][1]['weighting'].pop('controller')
+    assert mine == transfer
+    untrained = load(TRANSFER.replace(
+        'ada-segment_', 'ada-segment-untrained-equalised_').replace(
+            '.py', '-scenes.py')).to_dict()
+    assert untrained['custom_hooks'][1]['weighting'] == dict(
+        type='AdaSegmentWeighting', controller=dict(equalise='mean'),
+        mode='untrained')
+    untrained.pop('controller')
+    untrained['custom_hooks'][1]['weighting'].update(mode='comb-dy')
+    untrained['custom_hooks'][1]['weighting'].pop('controller')
+    assert untrained == transfer

@@ -26,21 +26,22 @@ def test_toy_benchmark_table(tmp_path):
     assert table[0].startswith('| setting | paper literal (linear) | '
                                'mmada 0.2 (linear sampling, beta1 0.9) | '
                                'default (log sampling, beta1 0.7) | custom '
-                               '| ES reference')
+                               '| AM-LFS | ES reference')
     row = table[2]
     assert row.startswith('| paper (m=8, T=12), fixed state, noise 1.0 |')
     finals = [float(x) for x in re.findall(r'\| ([0-9.]+) ±', row)]
-    literal, v02, default, custom, es = finals
+    literal, v02, default, custom, am_lfs, es = finals
     assert max(v02, default, custom) < 0.45 < literal  # start ~0.5
-    assert es < 0.45
+    assert es < 0.45 and am_lfs < 0.5  # AM-LFS learns too
+    assert 'AM-LFS (Adam lr 0.05)' in out
     # the invalid-sample table: the literal reading loses samples, log
     # sampling none
     invalid = table[-1]
     assert invalid.startswith('| paper (m=8, T=12), fixed state, noise 1.0 |')
-    literal, v02, default, custom = [
+    literal, v02, default, custom, am_lfs = [
         float(x) for x in invalid.split('|')[2:-1]
     ]
-    assert literal > 10 and default == 0 and custom == 0
+    assert literal > 10 and default == custom == am_lfs == 0
 
 
 def test_linear_sampling_offset_by_hand():

@@ -28,3 +28,39 @@ def test_each_image_once_for_any_group_size(size, group_size, shuffle):
     assert sorted(merged) == list(range(size))
     if not shuffle:
         assert merged == list(range(size))
+
+
+def test_a_failed_evaluation_does_not_leak_into_the_next_members_pq():
+    """A member whose evaluation fails at batch 3 of a 4-image split leaves
+    no result behind: the next member's metric counts its own 4 images."""
+    import torch
+    from mmengine.evaluator import BaseMetric, Evaluator
+
+    from mmada.engine.runner.evaluate import evaluate_member
+
+    class Count(BaseMetric):
+        def process(self, data_batch, data_samples):
+            self.results.extend(data_samples)
+
+        def compute_metrics(self, results):
+            return dict(images=len(results))
+
+    class Model(torch.nn.Module):
+        fail_at = None
+
+        def val_step(self, batch):
+            if batch == self.fail_at:
+                raise RuntimeError('evaluation failed')
+            return [batch]
+
+    class Loader(list):
+        dataset = range(4)
+
+    evaluator, model = Evaluator(Count()), Model()
+    model.fail_at = 2  # the third batch
+    with pytest.raises(RuntimeError, match='evaluation failed'):
+        evaluate_member(model, Loader(range(4)), evaluator)
+    assert model.training  # restored
+    model.fail_at = None
+    assert evaluate_member(model, Loader(range(4)), evaluator) == dict(
+        images=4)

@@ -121,6 +121,15 @@ def test_resume_after_kill_equals_uninterrupted(explored, tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert len(read_log(work_dir)) == 2  # killed after checkpoint 1
+    # another m or interval: refused by name, the saved state untouched
+    changed = [o for o in EXPLORE_SMALL if 'population' not in o]
+    proc = run([sys.executable, 'tools/explore.py', EXPLORE, '--work-dir',
+                work_dir, '--resume', '--cfg-options', *changed,
+                'train_cfg.population=4'], check=False)
+    assert proc.returncode != 0
+    assert 'made with another exploration schedule (population 2 -> 4)' \
+        in proc.stdout
+    assert len(read_log(work_dir)) == 2
     out = tool('explore.py', EXPLORE, '--work-dir', work_dir, '--resume',
                '--cfg-options', *EXPLORE_SMALL).stdout
     assert 'resumed from' in out and 'after checkpoint 1/2' in out
@@ -241,3 +250,39 @@ def test_ranks_that_compute_differently_end_the_same(tmp_path, procs, extra,
         assert expected  # (a sample with a negative entry is not trained)
         np.testing.assert_allclose(trained, expected, rtol=1e-12,
                                    err_msg=f'rank {r}')
+
+
+@pytest.mark.parametrize('pq, ok', [(float('nan'), False), (31.5, True)])
+def test_a_nan_metric_fails_that_member_alone(pq, ok):
+    """run_member on a stand-in loop: a member whose proxy-val PQ is NaN is
+    failed (reward -1 later), like a member whose loss is; the run goes
+    on."""
+    from types import SimpleNamespace
+    warnings = []
+    loop = SimpleNamespace(
+        load_member=lambda start: None,
+        report=SimpleNamespace(log_member=lambda t, j: None),
+        train_interval=lambda t, w: np.array([0.5, 0.25]),
+        loss_hook=SimpleNamespace(names=['loss_a', 'loss_b']),
+        evaluate=lambda: {'coco_panoptic/PQ': pq},
+        settings=dict(metric='coco_panoptic/PQ'),
+        runner=SimpleNamespace(logger=SimpleNamespace(
+            warning=warnings.append)))
+    result = ExploreLoop.run_member(loop, 1, 0, [1.0, 1.0], {})
+    assert result['ok'] is ok
+    if not ok:
+        assert result['error'] == ('FloatingPointError: coco_panoptic/PQ = '
+                                   'nan is not finite')
+        assert 'member 1 failed' in warnings[0]
+        assert not result['crashed']  # trained: its losses are kept
+
+
+@pytest.mark.e2e
+def test_explore_diagnostics_reads_an_exploration(explored, tmp_path):
+    """tools/analysis/explore_diagnostics.py on a finished exploration: a
+    row per checkpoint and the correlation of a loss's weight with PQ."""
+    out_md = str(tmp_path / 'diag.md')
+    out = tool('analysis/explore_diagnostics.py', explored, '--out', out_md,
+               '--correlate', 'loss_seg').stdout
+    assert os.path.isfile(out_md)
+    assert 'loss_seg' in out

@@ -161,8 +161,8 @@ class TestExploreRunner(RunnerTestCase):
         runner = self.build(os.path.join(self.temp_dir.name, 'loaded'),
                             load_from=path)
         runner.load_or_resume()
-        assert torch.equal(runner.model.linear.weight,
-                           torch.full((1, 2), 0.5))
+        weight = runner.model.linear.weight  # on the GPU where there is one
+        assert torch.equal(weight.cpu(), torch.full((1, 2), 0.5))
 
     def test_checks(self):
         work_dir = os.path.join(self.temp_dir.name, 'bad')

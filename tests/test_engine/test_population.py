@@ -96,6 +96,12 @@ def test_member_dataloader_cfg():
         type='FreshAspectRatioBatchSampler')
     assert member['worker_init_fn'] == dict(type='seed_worker')
     assert cfg['sampler']['type'] == 'DefaultSampler'  # not changed
+    # persistent workers would keep their first seed: every member of an
+    # interval must draw the same augmentations (the COCO configs)
+    coco = dict(cfg, num_workers=2, persistent_workers=True)
+    assert member_dataloader_cfg(coco, layout, 7)['persistent_workers'] is \
+        False
+    assert coco['persistent_workers'] is True
 
 
 def test_broadcast_without_processes_is_the_value():

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from mmada.engine.runner.strategies import AdaSegmentStrategy, PBTStrategy
+from mmada.baselines import PBTStrategy
+from mmada.engine.runner.strategies import AdaSegmentStrategy
 
 NAMES = ['a', 'b', 'c']
 

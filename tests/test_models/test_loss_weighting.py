@@ -199,10 +199,46 @@ def test_head_lr_is_exactly_lr_over_lambda_across_a_switch(wd):
                           rtol=0, atol=1e-12)
 
 
-def test_momentum_rescaling_leaves_other_optimizers_alone():
+def test_momentum_rescaling_attaches_sgd():
     model = _TwoPart()
     scaling = HeadGradScaling(model, {'loss_a': ['head']}, ['loss_a'])
-    scaling.attach_optimizer(torch.optim.Adam(model.parameters()))
-    assert scaling.optimizer is None  # Adam's state is never touched
     scaling.attach_optimizer(torch.optim.SGD(model.parameters(), lr=0.1))
     assert scaling.optimizer is not None
+
+
+def test_head_lr_follows_a_rule_that_sets_lambda_every_step():
+    """A rule that sets its own lambda every iteration (as GradNorm and the
+    torchjd scalarizers do, never through the hook): with ``source`` the
+    head factors are read from it at each backward, so the head follows lr
+    / lambda exactly (the same reference as above, lambda changing at
+    every step)."""
+    schedule = [2.0, 0.5, 1.5, 0.25, 3.0, 1.0]
+    reference = _train(schedule, per_group=True)
+    model, lr = _TwoPart(), 0.1
+    x = torch.randn(8, 3, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(1))
+    groups = [dict(params=model.backbone.parameters()),
+              dict(params=model.head.parameters())]
+    opt = torch.optim.SGD(groups, lr=lr, momentum=0.9, weight_decay=1e-2)
+    rule = LossWeighting(['loss_a'])
+    scaling = HeadGradScaling(model, {'loss_a': ['head']}, ['loss_a'],
+                              min_lambda=1e-3, source=rule)
+    scaling.attach_optimizer(opt)
+    for lam in schedule:
+        rule.set_loss_weights([lam])  # the rule alone, not the scaling
+        opt.zero_grad()
+        (lam * model.loss(x)).backward()
+        opt.step()
+    followed = torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert torch.allclose(followed, reference, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize('optimizer', [torch.optim.Adam, torch.optim.AdamW])
+def test_head_lr_scaling_refuses_adaptive_optimizers(optimizer):
+    model = _TwoPart()
+    scaling = HeadGradScaling(model, {'loss_a': ['head']}, ['loss_a'])
+    with pytest.raises(ValueError, match=rf"exact only with SGD; "
+                       rf"{optimizer.__name__} normalises it away: use SGD "
+                       'or set head_lr_scaling=False'):
+        scaling.attach_optimizer(optimizer(model.parameters()))
+    scaling.attach_optimizer(None)  # no optimizer yet: fine

@@ -85,6 +85,8 @@ CONFIGS = dict(
     explore=EXPLORE,
     transfer=TRANSFER,
     pbt='configs/baselines/pbt_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py',
+    **{'am-lfs': 'configs/baselines/am-lfs_tiny_m8-1xb4-cos-6e_synthetic-'
+       'panoptic.py'},
     gradnorm='configs/baselines/gradnorm_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
     uncertainty='configs/baselines/uncertainty_tiny_1xb4-cos-6e_synthetic-panoptic.py',  # noqa: E501
     **{m: f'configs/baselines/{m}_tiny_1xb4-cos-6e_synthetic-panoptic.py'
@@ -113,11 +115,13 @@ DATASETS = dict(
         **{m: f'configs/baselines/{m}{_SCENES}'
            for m in ('uncertainty', 'dwa', 'imtl-l', 'imtl-l-rescaled',
                      'uncertainty-rescaled', 'geometric-mean')},
-        static=f'configs/baselines/static-weights{_SCENES}'))
+        static=f'configs/baselines/static-weights{_SCENES}',
+        **{'am-lfs': ('configs/baselines/am-lfs_tiny_m8-1xb4-cos-6e_'
+                      'synthetic-panoptic-scenes.py')}))
 #: The keys ``--configs`` may set.
 CONFIG_KEYS = tuple(dict.fromkeys(k for c in DATASETS.values() for k in c))
 METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
-           'single-dy', 'untrained', 'reward-local', 'pbt', 'grid',
+           'single-dy', 'untrained', 'reward-local', 'pbt', 'am-lfs', 'grid',
            'grid-hook', 'bohb', 'gradnorm', 'uncertainty', 'famo', 'dwa',
            'rlw', 'imtl-l', 'imtl-l-rescaled', 'uncertainty-rescaled',
            'geometric-mean', 'ada-segment-equalised', 'ada-segment-a-equalised',
@@ -300,7 +304,7 @@ class Bench:
 
 def config_key(method):
     """The ``--configs`` key of the config a method runs."""
-    if method in TRAINED or method == 'pbt':
+    if method in TRAINED or method in ('pbt', 'am-lfs'):
         return method
     if method == 'grid':
         return 'baseline'
@@ -332,9 +336,9 @@ def run_method(bench, method, seed):
     if method in TRAINED:
         r = bench.train(method, seed, bench.args.config[method])
         return bench.test(method, seed, r['checkpoint']), r['seconds']
-    if method == 'pbt':
-        r = bench.explore('pbt', seed, bench.args.config['pbt'])
-        return bench.test('pbt', seed, r['checkpoint']), r['seconds']
+    if method in ('pbt', 'am-lfs'):  # the exploration's best model
+        r = bench.explore(method, seed, bench.args.config[method])
+        return bench.test(method, seed, r['checkpoint']), r['seconds']
     if method in ('grid', 'grid-hook'):
         return run_grid(bench, seed, method)
     if method == 'bohb':

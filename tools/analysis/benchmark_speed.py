@@ -62,6 +62,13 @@ def optim(cfg, model):
                         momentum=opt.momentum, weight_decay=opt.weight_decay))
 
 
+def _runner_at(i):
+    """What LossWeightHook.after_train_iter reads of a runner: the
+    iteration and a visualizer (its scalars are dropped here)."""
+    return SimpleNamespace(
+        iter=i, visualizer=SimpleNamespace(add_scalars=lambda *a, **k: None))
+
+
 def time_steps(model, wrapper, batches, hook=None):
     times = []
     for i, batch in enumerate(batches):
@@ -69,7 +76,7 @@ def time_steps(model, wrapper, batches, hook=None):
         start = time.perf_counter()
         model.train_step(batch, wrapper)
         if hook is not None:
-            hook.after_train_iter(None, i)
+            hook.after_train_iter(_runner_at(i), i)
         times.append(time.perf_counter() - start)
     return times
 
@@ -112,7 +119,7 @@ def main():
         losses = model(**data, mode='loss')
         start = time.perf_counter()
         weighted_losses = hook.weighting(losses)
-        hook.after_train_iter(None, i)
+        hook.after_train_iter(_runner_at(i), i)
         losses_time.append(time.perf_counter() - start)
         grads = [(n, p) for n, p in model.named_parameters()
                  if n in hook.head_scaling.scales]

@@ -60,6 +60,7 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
+from mmada.baselines.am_lfs import AMLFSStrategy
 from mmada.controller import (LINEAR_SAMPLING_CONTROLLER,
                               LOG_SAMPLING_CONTROLLER, PAPER_CONTROLLER,
                               PAPER_REWARD, WeightController,
@@ -169,6 +170,21 @@ def run_es(toy: Toy, m: int, noise: float, seed: int,
         r = (v - v.mean()) / max(v.std(), 1e-12)
         mu = mu + step * (r[:, None] * eps).mean(0)
         out.append(distance(mu, toy.log_target(t + 1)))
+    return out
+
+
+def run_am_lfs(toy: Toy, m: int, noise: float, seed: int) -> List[float]:
+    """AM-LFS (mmada/baselines/am_lfs.py) as the exploration runs it: a
+    state-blind Gaussian over log lambda, normalised rewards, Adam on the
+    mean (its defaults)."""
+    am_lfs = AMLFSStrategy([f'loss{i}' for i in range(N)], m, SIGMA, seed)
+    out = [distance(am_lfs.mean.detach().numpy(), toy.log_target(1))]
+    for t in range(1, toy.checkpoints + 1):
+        _, samples = am_lfs.propose(t, {})
+        v = toy.score(np.log(samples.numpy()), t, noise)
+        am_lfs.learn(t, {}, samples, v, np.ones(m, dtype=bool))
+        out.append(distance(am_lfs.mean.detach().numpy(),
+                            toy.log_target(t + 1)))
     return out
 
 
@@ -304,28 +320,35 @@ def main():
                         best = (step, curves[:, -1], curves)
                 print(f'{"ES reference (alpha " + str(best[0]) + ")":>36}: '
                       f'{summarise(best[2])}')
+                curves = np.array([
+                    run_am_lfs(Toy(s, checkpoints, state == 'moving'), m,
+                               noise, s) for s in seeds
+                ])
+                finals['AM-LFS'], invalid['AM-LFS'] = curves[:, -1], 0.0
+                print(f'{"AM-LFS (Adam lr 0.05)":>36}: {summarise(curves)}')
                 rows.append((key, finals, best, invalid))
+    columns = list(args.variants) + ['AM-LFS']
     lines = [
-        '| setting | ' + ' | '.join(args.variants) +
+        '| setting | ' + ' | '.join(columns) +
         ' | ES reference (best alpha) |',
-        '|---|' + '---|' * (len(args.variants) + 1)
+        '|---|' + '---|' * (len(columns) + 1)
     ]
     for key, finals, (step, es, _), _ in rows:
         cells = [
             f'{finals[n].mean():.2f} ± {finals[n].std():.2f} '
-            f'({finals[n].mean() / es.mean():.1f}x)' for n in args.variants
+            f'({finals[n].mean() / es.mean():.1f}x)' for n in columns
         ]
         lines.append(f'| {key} | ' + ' | '.join(cells) +
                      f' | {es.mean():.2f} ± {es.std():.2f} (alpha {step}) |')
     lines += [
         '', 'Invalid samples (a negative entry; reward -1, not trained), % '
         'of all m x T samples:', '',
-        '| setting | ' + ' | '.join(args.variants) + ' |',
-        '|---|' + '---|' * len(args.variants)
+        '| setting | ' + ' | '.join(columns) + ' |',
+        '|---|' + '---|' * len(columns)
     ]
     for key, _, _, invalid in rows:
         lines.append(f'| {key} | ' + ' | '.join(
-            f'{100 * invalid[n]:.1f}' for n in args.variants) + ' |')
+            f'{100 * invalid[n]:.1f}' for n in columns) + ' |')
     table = '\n'.join(lines)
     print('\nFinal distance rms(log lambda - log lam*), mean ± std over '
           f'{args.seeds} seeds (ratio to the ES reference); start ~0.5:\n')

@@ -147,7 +147,8 @@ class LossWeightHook(Hook):
             self.head_scaling = HeadGradScaling(self.model,
                                                 self.settings['heads'],
                                                 self.weighting.names,
-                                                self.settings['min_lambda'])
+                                                self.settings['min_lambda'],
+                                                source=self.weighting)
             self.head_scaling.set_loss_weights(self.weighting.loss_weights)
             self.head_scaling.attach_optimizer(self.optimizer)
 

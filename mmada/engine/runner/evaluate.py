@@ -43,19 +43,22 @@ def evaluate_member(model: torch.nn.Module,
     """
     was_training = model.training
     model.eval()
-    for data_batch in dataloader:
-        outputs = model.val_step(data_batch)
-        evaluator.process(data_samples=outputs, data_batch=data_batch)
-    metrics = {}
-    for metric in evaluator.metrics:
-        results = metric.results
-        if group_size > 1:
-            gathered = [None] * group_size
-            torch_dist.all_gather_object(gathered, results, group=group)
-            results = merge_shards(gathered, len(dataloader.dataset))
-        values = metric.compute_metrics(results)
-        metric.results.clear()
-        prefix = f'{metric.prefix}/' if metric.prefix else ''
-        metrics.update({prefix + k: v for k, v in values.items()})
-    model.train(was_training)
+    try:
+        for data_batch in dataloader:
+            outputs = model.val_step(data_batch)
+            evaluator.process(data_samples=outputs, data_batch=data_batch)
+        metrics = {}
+        for metric in evaluator.metrics:
+            results = metric.results
+            if group_size > 1:
+                gathered = [None] * group_size
+                torch_dist.all_gather_object(gathered, results, group=group)
+                results = merge_shards(gathered, len(dataloader.dataset))
+            values = metric.compute_metrics(results)
+            prefix = f'{metric.prefix}/' if metric.prefix else ''
+            metrics.update({prefix + k: v for k, v in values.items()})
+    finally:  # a failed member's images never reach the next member's PQ
+        for metric in evaluator.metrics:
+            metric.results.clear()
+        model.train(was_training)
     return metrics

@@ -239,6 +239,10 @@ class ExploreLoop(BaseLoop):
                 raise FloatingPointError(problem)
             result['metrics'] = self.evaluate()
             result['v'] = float(result['metrics'][self.settings['metric']])
+            if not np.isfinite(result['v']):  # fails this member alone
+                raise FloatingPointError(
+                    f'{self.settings["metric"]} = {result["v"]} is not '
+                    'finite')
             result['ok'] = True
         except Exception as e:  # noqa: B902 a failed member is data
             result['crashed'] = result['losses'] is None
@@ -352,6 +356,14 @@ class ExploreLoop(BaseLoop):
                 'convert_to_iter_based=True in param_scheduler')
 
     # -- files ----------------------------------------------------------------
+    @property
+    def schedule(self) -> Dict[str, int]:
+        """What a resumed exploration must share with the saved one: T, the
+        interval q (iterations), m and the schedule's length."""
+        return dict(checkpoints=self.num_checkpoints, interval=self.interval,
+                    population=self.layout.population,
+                    max_iters=self._max_iters)
+
     def save(self, state: Dict[str, Any]) -> None:
         """Everything to resume after checkpoint t (atomic writes, rank 0)."""
         self.runner.call_hook('before_save_checkpoint', checkpoint=state)
@@ -373,6 +385,13 @@ class ExploreLoop(BaseLoop):
             raise ValueError(f'{path}: made for the losses '
                              f'{state["loss_names"]}, this config weights '
                              f'{self.loss_hook.names}')
+        saved = state.get('schedule')  # absent in files of mmada <= 0.3
+        if saved is not None and saved != self.schedule:
+            diff = ', '.join(f'{k} {saved[k]} -> {self.schedule[k]}'
+                             for k in saved if saved[k] != self.schedule[k])
+            raise ValueError(f'{path}: made with another exploration schedule '
+                             f'({diff}); resume with the settings it was '
+                             'made with, or start in a new work_dir')
         if state['strategy_type'] != self.settings['strategy']:
             raise ValueError(f'{path}: made by train_cfg.strategy='
                              f'{state["strategy_type"]!r}, this config has '

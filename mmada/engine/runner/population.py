@@ -120,6 +120,13 @@ def member_dataloader_cfg(cfg: dict, layout: MemberLayout,
         cfg['batch_sampler'] = dict(batch_sampler,
                                     type='FreshAspectRatioBatchSampler')
     cfg.setdefault('worker_init_fn', dict(type='seed_worker'))
+    # persistent workers are seeded once, when they start: the members of
+    # an interval would draw different augmentations (RandomFlip). Workers
+    # restart at every pass instead (one start per member interval), seeded
+    # (seed_worker) from the main process's torch RNG, which is reseeded
+    # before every member.
+    if cfg.get('persistent_workers'):
+        cfg['persistent_workers'] = False
     return cfg
 
 

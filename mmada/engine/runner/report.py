@@ -149,6 +149,7 @@ class ExploreReport:
         full = dict(state, strategy=strategy.state_dict(),
                     strategy_type=self.loop.settings['strategy'],
                     loss_names=self.loop.loss_hook.names,
+                    schedule=self.loop.schedule,
                     history=self.history, timing=dict(self.timing))
         atomic_torch_save(full, self.path('explore_state.pth'))
         strategy.save(self.runner.work_dir)

@@ -1,23 +1,36 @@
 """How the population's loss weights are chosen at each checkpoint, and the
 exploration's settings (``train_cfg`` of an ``ExploreLoop``).
 
-``AdaSegmentStrategy`` is the paper's (the weight controller, Eqs. 1-6);
-``PBTStrategy`` is its Baseline-P (the same population, exploit and explore,
-no controller). Both are pure logic: the runner trains and evaluates.
+Strategies are registered in ``EXPLORE_STRATEGIES`` under the name
+``train_cfg.strategy`` gives: ``'ada-segment'`` (``AdaSegmentStrategy``, the
+paper's weight controller, Eqs. 1-6) here; the baselines in
+``mmada/baselines/``: ``'pbt'`` (Baseline-P: exploit and explore, no
+controller) and ``'am-lfs'`` (the paper's Table 6 AM-LFS: a learned Gaussian
+over log lambda, no state). A strategy is pure logic (the runner trains and
+evaluates) with ``from_settings(settings, loss_names, num_checkpoints,
+seed)``, ``propose``, ``learn``, ``record_best``, ``state_dict``,
+``load_state_dict`` and ``save``; a new one registers with
+``@EXPLORE_STRATEGIES.register_module(name=...)`` and is chosen by config.
 """
 import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+from mmengine.registry import Registry
 
 from mmada.controller import WeightController, ada_segment_rewards
 from mmada.controller.rewards import DEFAULT_STD_FLOOR, reward_terms
 from mmada.utils import atomic_torch_save
 
 
+#: name (``train_cfg.strategy``) -> strategy class
+EXPLORE_STRATEGIES = Registry(
+    'explore strategy',
+    locations=['mmada.engine.runner.strategies', 'mmada.baselines'])
 EXPLORE_KEYS = dict(
-    strategy='ada-segment',  # or 'pbt' (Baseline-P: no controller)
+    strategy='ada-segment',  # or 'pbt' (Baseline-P), 'am-lfs' (AM-LFS)
+    strategy_cfg=dict(),  # more kwargs of the pbt / am-lfs strategy
     population=8,  # m
     checkpoints=None,  # T; default: intervals in the schedule - 1
     interval=None,  # q iterations; default: one epoch
@@ -54,9 +67,14 @@ def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
         if s[key] is not None and s[key] < 1:
             raise ValueError(f'train_cfg.{key} ({name}) must be >= 1, got '
                              f'{s[key]}')
-    if s['strategy'] not in ('ada-segment', 'pbt'):
-        raise ValueError("train_cfg.strategy must be 'ada-segment' or 'pbt', "
+    names = strategy_names()
+    if s['strategy'] not in names:
+        raise ValueError(f'train_cfg.strategy must be one of {names}, '
                          f'got {s["strategy"]!r}')
+    if s['strategy_cfg'] and s['strategy'] == 'ada-segment':
+        raise ValueError("train_cfg.strategy_cfg is for 'pbt' and 'am-lfs'; "
+                         "Ada-Segment's settings are train_cfg.controller and "
+                         'reward_cfg')
     if s['reward'] not in ('local+imp', 'local'):
         raise ValueError("train_cfg.reward must be 'local+imp' or 'local', "
                          f'got {s["reward"]!r}')
@@ -74,17 +92,21 @@ def loss_problem(names: List[str], losses: np.ndarray) -> Optional[str]:
     return None
 
 
+def strategy_names() -> tuple:
+    """The registered strategy names (the baselines' imported first)."""
+    EXPLORE_STRATEGIES.import_from_location()
+    return tuple(EXPLORE_STRATEGIES.module_dict)
+
+
 def build_strategy(settings: Dict[str, Any], loss_names: Sequence[str],
                    num_checkpoints: int, seed: int):
     """The strategy ``settings['strategy']`` names, for these losses."""
-    s = settings
-    if s['strategy'] == 'pbt':
-        return PBTStrategy(loss_names, s['population'], seed)
-    return AdaSegmentStrategy(loss_names, s['population'], num_checkpoints,
-                              s['sigma'], seed, s['reward'], s['controller'],
-                              s['reward_cfg'])
+    strategy_names()
+    cls = EXPLORE_STRATEGIES.get(settings['strategy'])
+    return cls.from_settings(settings, loss_names, num_checkpoints, seed)
 
 
+@EXPLORE_STRATEGIES.register_module(name='ada-segment')
 class AdaSegmentStrategy:
     """The weight controller proposes (Eqs. 1-2) and learns from PQ
     (Eqs. 3-6); pi^t is snapshotted after each update.
@@ -115,6 +137,12 @@ class AdaSegmentStrategy:
         self.population, self.num_checkpoints = population, num_checkpoints
         self.use_improvement = reward == 'local+imp'
         self.reward_cfg = dict(reward_cfg or {})
+
+    @classmethod
+    def from_settings(cls, s: Dict[str, Any], loss_names: Sequence[str],
+                      num_checkpoints: int, seed: int) -> 'AdaSegmentStrategy':
+        return cls(loss_names, s['population'], num_checkpoints, s['sigma'],
+                   seed, s['reward'], s['controller'], s['reward_cfg'])
 
     def propose(self, t: int,
                 state: Dict[str, Any]) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -156,52 +184,3 @@ class AdaSegmentStrategy:
         """controller.pth: every pi^t, what a transfer run loads."""
         atomic_torch_save(self.controller.state_dict(),
                           osp.join(work_dir, 'controller.pth'))
-
-
-class PBTStrategy:
-    """Baseline-P, "our method without the weight controller": PBT's
-    exploit (every member continues from the best model, as in Ada-Segment)
-    and explore (member 0 keeps the best member's weights, the others
-    multiply each of them by 0.8 or 1.2, as Jaderberg et al. perturb
-    hyper-parameters). At t = 1 the best weights are the Baseline's (all 1).
-
-    Args:
-        loss_names (list[str]): The weighted losses.
-        population (int): m.
-        seed (int): Seed of the perturbations (drawn per checkpoint).
-        factors (tuple[float]): The perturbation factors.
-            Defaults to (0.8, 1.2).
-    """
-
-    def __init__(self, loss_names: Sequence[str], population: int, seed: int,
-                 factors: Tuple[float, ...] = (0.8, 1.2)) -> None:
-        self.num_losses = len(loss_names)
-        self.population, self.seed, self.factors = population, seed, factors
-
-    def propose(self, t: int,
-                state: Dict[str, Any]) -> Tuple[torch.Tensor, torch.Tensor]:
-        best = state.get('best_loss_weights')
-        best = torch.ones(self.num_losses, dtype=torch.float64) \
-            if best is None else torch.as_tensor(best, dtype=torch.float64)
-        gen = torch.Generator().manual_seed(self.seed * 1_000_003 + t)
-        pick = torch.randint(len(self.factors),
-                             (self.population, self.num_losses),
-                             generator=gen)
-        factors = torch.tensor(self.factors, dtype=torch.float64)[pick]
-        factors[0] = 1.0
-        return best, best * factors
-
-    def learn(self, t, state, samples, v, valid):
-        return np.zeros(len(samples)), {}
-
-    def record_best(self, weights: torch.Tensor) -> None:
-        pass
-
-    def state_dict(self) -> Dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: Dict[str, Any]) -> None:
-        pass
-
-    def save(self, work_dir: str) -> None:
-        pass
