@@ -32,6 +32,7 @@ Choices where AM-LFS and this setting differ (configs/baselines/README.md,
   and gets reward 0 (no gradient), since AM-LFS has no failed samples; with
   fewer than 2 valid members, or their PQs all equal, every reward is 0.
 """
+import copy
 import os.path as osp
 from typing import Any, Dict, Sequence, Tuple
 
@@ -129,7 +130,7 @@ class AMLFSStrategy:
 
     def state_dict(self) -> Dict[str, Any]:
         return dict(mean=self.mean.detach().clone(),
-                    optimizer=self.optimizer.state_dict())
+                    optimizer=copy.deepcopy(self.optimizer.state_dict()))
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         with torch.no_grad():
