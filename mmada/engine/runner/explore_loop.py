@@ -301,6 +301,30 @@ class ExploreLoop(BaseLoop):
         self.report.timing['train'] += time.perf_counter() - start
         return hook.interval_losses()
 
+    def cooldown(self, key: int, loss_weights: Optional[List[float]],
+                 iters: int, schedule: str = 'linear') -> None:
+        """``iters`` more iterations with the lr annealed from its current
+        value to 0 (``reward_audit.cooldown_factor``), on the batches of the
+        interval ``key + 1``. No hook sees them and the param schedulers do
+        not step: the caller evaluates the copy and reloads its member."""
+        from .reward_audit import cooldown_factor
+        runner = self.runner
+        self.loss_hook.set_loss_weights(loss_weights)
+        groups = runner.optim_wrapper.optimizer.param_groups
+        lrs = [g['lr'] for g in groups]
+        runner.model.train()
+        start = time.perf_counter()
+        seed_everything(derive_seed(self.seed, key + 1, 1))
+        for i, data_batch in enumerate(
+                interval_batches(self.dataloader, iters, key + 1)):
+            for g, lr in zip(groups, lrs):
+                g['lr'] = lr * cooldown_factor(i, iters, schedule)
+            runner.model.train_step(data_batch,
+                                    optim_wrapper=runner.optim_wrapper)
+        for g, lr in zip(groups, lrs):
+            g['lr'] = lr
+        self.report.timing['train'] += time.perf_counter() - start
+
     def evaluate(self) -> Dict[str, float]:
         start = time.perf_counter()
         self.report.log(f'evaluating on {len(self.val_dataloader.dataset)} '

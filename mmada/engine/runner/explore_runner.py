@@ -11,6 +11,9 @@ from mmengine.registry import RUNNERS
 from .strategies import check_explore_settings
 from .population import MemberLayout
 
+#: the loops an ExploreRunner runs (a population over the processes)
+EXPLORE_LOOPS = ('ExploreLoop', 'RewardAuditLoop')
+
 
 @RUNNERS.register_module()
 class ExploreRunner(Runner):
@@ -31,10 +34,12 @@ class ExploreRunner(Runner):
 
     def wrap_model(self, model_wrapper_cfg, model):
         train_cfg = dict(self.cfg.get('train_cfg') or {})
-        if train_cfg.get('type') not in ('ExploreLoop', 'mmdet.ExploreLoop'):
+        if str(train_cfg.get('type')).split('.')[-1] not in EXPLORE_LOOPS:
             raise ValueError("runner_type='ExploreRunner' needs train_cfg = "
-                             "dict(type='ExploreLoop', ...), got train_cfg "
+                             "dict(type='ExploreLoop', ...) (or "
+                             "'RewardAuditLoop'), got train_cfg "
                              f'type {train_cfg.get("type")!r}')
+        train_cfg.pop('audit', None)  # RewardAuditLoop's own keys
         population = check_explore_settings(train_cfg)['population']
         rank, world_size = get_dist_info()
         self.layout = MemberLayout(population, world_size, rank)
