@@ -14,7 +14,7 @@ training.
 """
 import fnmatch
 import functools
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -63,6 +63,8 @@ class LossWeighting:
         self.names: Optional[List[str]] = None
         self.loss_weights: Optional[List[float]] = None  # None: all 1
         self.values: Optional[Tensor] = None  # last unweighted, detached
+        # called with the weights that weighted each loss dict (None: all 1)
+        self.listeners: List[Callable[[Optional[List[float]]], None]] = []
         if losses is not None:
             self.set_losses(losses)
 
@@ -159,6 +161,8 @@ class LossWeighting:
         self.values = torch.stack(
             [reduce_loss(losses[n]).detach() for n in self.names])
         weights = self.loss_weights
+        for listener in self.listeners:
+            listener(weights)
         if weights is None or all(w == 1.0 for w in weights):
             return losses
         losses = dict(losses)
@@ -253,10 +257,13 @@ class HeadGradScaling:
             parameters that loss trains on its own.
         loss_names (list[str]): The order of the weight vector.
         min_lambda (float): Clamp before inverting. Defaults to 0.1.
-        source (LossWeighting, optional): The rule whose ``loss_weights``
-            the factors follow, read at each backward: exact also for rules
-            that set lambda every iteration themselves (GradNorm, the
-            torchjd scalarizers). None: only :meth:`set_loss_weights`.
+        source (LossWeighting, optional): The rule whose weights the
+            factors follow: the weights that weighted each loss dict (told
+            once per iteration through ``source.listeners``, before the
+            backward they scale), so exact also for rules that set lambda
+            every iteration themselves (GradNorm, which moves to w(t+1)
+            after weighting with w(t); the torchjd scalarizers). None: only
+            :meth:`set_loss_weights`.
 
     Only SGD (with or without momentum) turns a gradient factor into a
     learning-rate factor; Adam and its kin normalise it away, so
@@ -295,7 +302,10 @@ class HeadGradScaling:
         self.scales: Dict[str, float] = {n: 1.0 for n in self.groups}
         self.params = {n: names[n] for n in self.groups}
         self.optimizer = None
-        self.source, self._followed = source, None
+        self._followed = None
+        if source is not None:
+            source.listeners.append(self.follow)
+        self.source = source
         self._handles = [
             names[n].register_hook(functools.partial(self._scale, n))
             for n in self.groups if names[n].requires_grad
@@ -329,13 +339,16 @@ class HeadGradScaling:
                        for i in idx]
                 self.scales[pname] = len(lam) / sum(lam)
 
+    def follow(self, loss_weights: Optional[Sequence[float]]) -> None:
+        """The source's weights for the next backward (once per
+        iteration; the factors are recomputed when they changed)."""
+        weights = None if loss_weights is None else [
+            float(w) for w in loss_weights]
+        if weights != self._followed:
+            self._followed = weights
+            self.set_loss_weights(weights)
+
     def _scale(self, pname: str, grad: Tensor) -> Optional[Tensor]:
-        if self.source is not None:
-            weights = self.source.loss_weights
-            weights = None if weights is None else [float(w) for w in weights]
-            if weights != self._followed:
-                self._followed = weights
-                self.set_loss_weights(weights)
         scale = self.scales[pname]
         if self.optimizer is not None:
             self._rescale_momentum(self.optimizer.state[self.params[pname]],
@@ -353,7 +366,9 @@ class HeadGradScaling:
         state['head_grad_scale'] = scale
 
     def remove(self) -> None:
-        """Remove the gradient hooks."""
+        """Remove the gradient hooks (and stop following the source)."""
         for handle in self._handles:
             handle.remove()
         self._handles = []
+        if self.source is not None and self.follow in self.source.listeners:
+            self.source.listeners.remove(self.follow)

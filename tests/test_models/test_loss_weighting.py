@@ -209,9 +209,10 @@ def test_momentum_rescaling_attaches_sgd():
 def test_head_lr_follows_a_rule_that_sets_lambda_every_step():
     """A rule that sets its own lambda every iteration (as GradNorm and the
     torchjd scalarizers do, never through the hook): with ``source`` the
-    head factors are read from it at each backward, so the head follows lr
-    / lambda exactly (the same reference as above, lambda changing at
-    every step)."""
+    head factors follow the weights that weighted each loss dict, so the
+    head follows lr / lambda exactly (the same reference as above, lambda
+    changing at every step), also when the rule moves its weights on after
+    weighting (GradNorm sets w(t+1) before the backward of w(t))."""
     schedule = [2.0, 0.5, 1.5, 0.25, 3.0, 1.0]
     reference = _train(schedule, per_group=True)
     model, lr = _TwoPart(), 0.1
@@ -220,14 +221,21 @@ def test_head_lr_follows_a_rule_that_sets_lambda_every_step():
     groups = [dict(params=model.backbone.parameters()),
               dict(params=model.head.parameters())]
     opt = torch.optim.SGD(groups, lr=lr, momentum=0.9, weight_decay=1e-2)
-    rule = LossWeighting(['loss_a'])
+    class MovesOn(LossWeighting):
+
+        def __call__(self, losses):
+            weighted = super().__call__(losses)
+            self.loss_weights = [7.0]  # the next step's, before backward
+            return weighted
+
+    rule = MovesOn(['loss_a'])
     scaling = HeadGradScaling(model, {'loss_a': ['head']}, ['loss_a'],
                               min_lambda=1e-3, source=rule)
     scaling.attach_optimizer(opt)
     for lam in schedule:
         rule.set_loss_weights([lam])  # the rule alone, not the scaling
         opt.zero_grad()
-        (lam * model.loss(x)).backward()
+        rule(dict(loss_a=model.loss(x)))['loss_a'].backward()
         opt.step()
     followed = torch.cat([p.detach().flatten() for p in model.parameters()])
     assert torch.allclose(followed, reference, rtol=0, atol=1e-12)
