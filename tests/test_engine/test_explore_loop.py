@@ -155,6 +155,9 @@ def test_two_processes_same_trajectory(explored, tmp_path):
     (dict(reward='imp'), "train_cfg.reward must be 'local\\+imp' or 'local'"),
     (dict(strategy='grid'), "train_cfg.strategy must be one of"),
     (dict(popsize=4), r"unknown ExploreLoop keys \['popsize'\]"),
+    (dict(cooldown_iters=-1), 'train_cfg.cooldown_iters must be an integer'),
+    (dict(cooldown_schedule='step'),
+     "train_cfg.cooldown_schedule must be 'linear' or 'cosine'"),
 ])
 def test_bad_settings_are_refused(settings, message):
     with pytest.raises((ValueError, KeyError), match=message):
@@ -264,7 +267,7 @@ def test_a_nan_metric_fails_that_member_alone(pq, ok):
         report=SimpleNamespace(log_member=lambda t, j: None),
         train_interval=lambda t, w: np.array([0.5, 0.25]),
         loss_hook=SimpleNamespace(names=['loss_a', 'loss_b']),
-        evaluate=lambda: {'coco_panoptic/PQ': pq},
+        evaluate_cooled=lambda t, w: {'coco_panoptic/PQ': pq},
         settings=dict(metric='coco_panoptic/PQ'),
         runner=SimpleNamespace(logger=SimpleNamespace(
             warning=warnings.append)))

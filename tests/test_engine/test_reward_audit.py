@@ -174,3 +174,57 @@ def test_cooldown_anneals_the_lr_and_restores_it():
     assert set_to == [[1.0, 2.0]]
     assert optimizer.param_groups[0]['lr'] == 0.08
     assert sampler.epoch == 6 * 10_000  # the next interval's batches
+
+
+def _cooled_loop(events, cooldown_iters, fail=False):
+    from types import SimpleNamespace
+
+    def evaluate():
+        events.append('evaluate')
+        if fail:
+            raise RuntimeError('evaluation failed')
+        return {'coco_panoptic/PQ': 50.0}
+
+    return SimpleNamespace(
+        settings=dict(cooldown_iters=cooldown_iters,
+                      cooldown_schedule='cosine'),
+        member_state=lambda: 'member before the cooldown',
+        cooldown=lambda *args: events.append(('cooldown', ) + args),
+        evaluate=evaluate,
+        load_member=lambda state: events.append(('load', state)))
+
+
+@pytest.mark.parametrize('fail', [False, True])
+def test_cooled_evaluation_scores_a_copy_and_keeps_the_member(fail):
+    """train_cfg.cooldown_iters: v is the cooled copy's, and the member
+    goes on from before its cooldown (also when the evaluation fails)."""
+    from mmada.engine.runner import ExploreLoop
+    events = []
+    loop = _cooled_loop(events, 3, fail)
+    if fail:
+        with pytest.raises(RuntimeError):
+            ExploreLoop.evaluate_cooled(loop, 4, [1.0, 2.0])
+    else:
+        assert ExploreLoop.evaluate_cooled(loop, 4, [1.0, 2.0]) == {
+            'coco_panoptic/PQ': 50.0}
+    assert events == [('cooldown', 4, [1.0, 2.0], 3, 'cosine'), 'evaluate',
+                      ('load', 'member before the cooldown')]
+
+
+def test_without_cooldown_v_is_the_members_own():
+    from mmada.engine.runner import ExploreLoop
+    events = []
+    ExploreLoop.evaluate_cooled(_cooled_loop(events, 0), 4, [1.0])
+    assert events == ['evaluate']
+
+
+@pytest.mark.e2e
+def test_an_exploration_with_a_cooled_reward(tmp_path):
+    from e2e import EXPLORE_SMALL, tool
+    work_dir = str(tmp_path / 'explore')
+    out = tool('explore.py', EXPLORE, '--work-dir', work_dir, '--cfg-options',
+               *EXPLORE_SMALL, 'train_cfg.cooldown_iters=2').stdout
+    assert 'v after a cooldown of 2 iterations (linear lr to 0)' in out
+    with open(os.path.join(work_dir, 'explore_log.jsonl')) as f:
+        lines = [json.loads(line) for line in f]
+    assert lines[-1]['checkpoint'] == 2

@@ -36,7 +36,8 @@ class ExploreLoop(BaseLoop):
             lam = pi(l_best / l^1) / (l_best / l^1)         # Eq. 1
             lam_hat_1..m ~ N(lam, sigma)                     # Eq. 2
             train each member q iterations from M_best^{t-1} with lam_hat_j
-            v_j = PQ of member j on the proxy val split
+            v_j = PQ of member j on the proxy val split (optionally
+                  of a copy cooled down first: cooldown_iters)
             r = rewards(v, v_best, t, T)                     # Eqs. 3-5
             REINFORCE step of pi; save pi^t                  # Eq. 6
             M_best^t = argmax_j v_j -> every member; l_best, v_best = its
@@ -237,7 +238,7 @@ class ExploreLoop(BaseLoop):
             problem = loss_problem(self.loss_hook.names, losses)
             if problem:
                 raise FloatingPointError(problem)
-            result['metrics'] = self.evaluate()
+            result['metrics'] = self.evaluate_cooled(t, loss_weights)
             result['v'] = float(result['metrics'][self.settings['metric']])
             if not np.isfinite(result['v']):  # fails this member alone
                 raise FloatingPointError(
@@ -300,6 +301,22 @@ class ExploreLoop(BaseLoop):
         self._epoch += 1
         self.report.timing['train'] += time.perf_counter() - start
         return hook.interval_losses()
+
+    def evaluate_cooled(self, t: int,
+                        loss_weights: List[float]) -> Dict[str, float]:
+        """The member's metrics: right away, or with ``cooldown_iters`` set,
+        those of a copy trained that many more iterations with the lr
+        annealed to 0 (:meth:`cooldown`); the member is restored after."""
+        s = self.settings
+        if not s['cooldown_iters']:
+            return self.evaluate()
+        kept = self.member_state()
+        try:
+            self.cooldown(t, loss_weights, s['cooldown_iters'],
+                          s['cooldown_schedule'])
+            return self.evaluate()
+        finally:
+            self.load_member(kept)
 
     def cooldown(self, key: int, loss_weights: Optional[List[float]],
                  iters: int, schedule: str = 'linear') -> None:

@@ -53,6 +53,11 @@ class ExploreReport:
             f'{self.runner.world_size} process(es), '
             f'{loop.layout.group_size} per member; output in '
             f'{self.runner.work_dir}')
+        if s['cooldown_iters']:
+            self.log(f'v after a cooldown of {s["cooldown_iters"]} iterations '
+                     f'({s["cooldown_schedule"]} lr to 0) of a copy of each '
+                     f'member: x{1 + s["cooldown_iters"] / loop.interval:.2f}'
+                     ' training iterations')
 
     def log_member(self, t: int, member: int) -> None:
         mine = len(self.loop.layout.my_members)

@@ -41,7 +41,13 @@ EXPLORE_KEYS = dict(
     reward_cfg=dict(),
     controller=dict(),  # WeightController kwargs (hidden, lr, ...)
     seed=None,  # default: the runner's seed
-    metric='coco_panoptic/PQ')  # the reward's v
+    metric='coco_panoptic/PQ',  # the reward's v
+    # v measured after a copy of the member trained cooldown_iters more
+    # iterations with the lr annealed to 0 (candidate (b) of the reward
+    # audit; the member goes on from before its cooldown); 0: the paper's
+    # v, the PQ one interval later
+    cooldown_iters=0,
+    cooldown_schedule='linear')  # or 'cosine' (reward_audit.cooldown_factor)
 
 
 def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
@@ -75,6 +81,12 @@ def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
         raise ValueError("train_cfg.strategy_cfg is for 'pbt' and 'am-lfs'; "
                          "Ada-Segment's settings are train_cfg.controller and "
                          'reward_cfg')
+    if not isinstance(s['cooldown_iters'], int) or s['cooldown_iters'] < 0:
+        raise ValueError('train_cfg.cooldown_iters must be an integer >= 0, '
+                         f'got {s["cooldown_iters"]!r}')
+    if s['cooldown_schedule'] not in ('linear', 'cosine'):
+        raise ValueError("train_cfg.cooldown_schedule must be 'linear' or "
+                         f"'cosine', got {s['cooldown_schedule']!r}")
     if s['reward'] not in ('local+imp', 'local'):
         raise ValueError("train_cfg.reward must be 'local+imp' or 'local', "
                          f'got {s["reward"]!r}')
