@@ -34,7 +34,7 @@ Choices where AM-LFS and this setting differ (configs/baselines/README.md,
 """
 import copy
 import os.path as osp
-from typing import Any, Dict, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -107,8 +107,9 @@ class AMLFSStrategy:
         return mean.exp(), (mean + self.sigma * noise).exp()
 
     def learn(self, t: int, state: Dict[str, Any], samples: torch.Tensor,
-              v: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, dict]:
-        """Normalised rewards and one Adam step on mu."""
+              v: np.ndarray, valid: np.ndarray,
+              noise: Optional[float] = None) -> Tuple[np.ndarray, dict]:
+        """Normalised rewards and one Adam step on mu (``noise`` unused)."""
         rewards = normalised_rewards(v, valid)
         log_samples = torch.as_tensor(samples, dtype=torch.float64).log()
         r = torch.as_tensor(rewards, dtype=torch.float64)

@@ -49,7 +49,7 @@ class PBTStrategy:
         factors[0] = 1.0
         return best, best * factors
 
-    def learn(self, t, state, samples, v, valid):
+    def learn(self, t, state, samples, v, valid, noise=None):
         return np.zeros(len(samples)), {}
 
     def record_best(self, weights: torch.Tensor) -> None:

@@ -30,6 +30,14 @@ the paper read literally, ``PAPER_REWARD``):
   that tie to within 0.1 % of PQ get small rewards instead of +-1 (Eq. 3)
   or ~1e6 (Eq. 4: ``v_imp / std`` with a tiny std).
 
+``noise`` (default 0, none): an absolute floor of the std of Eqs. 3 and 4
+in v's units, e.g. the bootstrap standard error of PQ over the proxy val
+images (``PanopticMetric(bootstrap=...)``'s ``PQ_se``, the mean over the
+valid members; ``train_cfg.reward_cfg.noise_floor=True``): members whose PQs
+differ by less than the evaluation's own noise get rewards well below 1 in
+size, so ties reward nothing (``v = [50.0, 50.2]``, std 0.1, noise 0.5 ->
+r_local = [-0.2, 0.2]). It applies with ``normalise='std'`` only.
+
 A third, off by default: ``normalise='rank'`` feeds Eqs. 3 and 4 the ranks
 of the valid members' PQ instead of the PQ itself (the "fitness shaping"
 of evolution strategies): a member's rank is the number of valid members
@@ -97,18 +105,23 @@ def ranks(values: np.ndarray, of: np.ndarray) -> np.ndarray:
 def reward_terms(v: np.ndarray,
                  v_best_prev: float,
                  std_floor: float = 0.0,
-                 normalise: str = 'std') -> Tuple[np.ndarray, np.ndarray]:
+                 normalise: str = 'std',
+                 noise: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
     """(r_local, r_imp) of the given (valid) members: Eqs. 3 and 4 (on
-    ranks with ``normalise='rank'``, see the module docstring)."""
+    ranks with ``normalise='rank'``; the std floors: see the module
+    docstring)."""
     if normalise not in NORMALISATIONS:
         raise ValueError(f'`normalise` must be one of {NORMALISATIONS}, '
                          f'got {normalise!r}')
+    if not noise >= 0:
+        raise ValueError(f'`noise` must be >= 0, got {noise}')
+    v = np.asarray(v, dtype=np.float64)
     if normalise == 'rank':
-        v = np.asarray(v, dtype=np.float64)
         v, v_best_prev = ranks(v, v), float(ranks(v, [v_best_prev])[0])
-        std_floor = 0.0
-    return (local_reward(v, std_floor),
-            improvement_reward(v, v_best_prev, std_floor))
+        return local_reward(v), improvement_reward(v, v_best_prev)
+    floor = max(_floor(v, std_floor), float(noise))
+    return (_standardise(v, float(np.mean(v)) if v.size else 0.0, floor),
+            _standardise(v - float(v_best_prev), 0.0, floor))
 
 
 def ada_segment_rewards(v: Sequence[Optional[float]],
@@ -119,7 +132,8 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
                         use_improvement: bool = True,
                         baseline: str = 'mean',
                         std_floor: float = DEFAULT_STD_FLOOR,
-                        normalise: str = 'std') -> np.ndarray:
+                        normalise: str = 'std',
+                        noise: float = 0.0) -> np.ndarray:
     """Eq. 5: ``r = (t / T) * (r_local + r_imp) - b``; invalid members get
     -1 (``b`` = 0 in the paper, see ``baseline``).
 
@@ -141,6 +155,8 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
         normalise (str): 'std' (Eqs. 3-4 on PQ, the paper's) or 'rank'
             (on the members' ranks, see the module docstring). Defaults
             to 'std'.
+        noise (float): Absolute floor of the std of Eqs. 3-4 in v's units
+            (the evaluation's standard error); 0: none. Defaults to 0.
 
     Returns:
         np.ndarray: The rewards, float64, shape (m, ).
@@ -166,7 +182,7 @@ def ada_segment_rewards(v: Sequence[Optional[float]],
         raise ValueError('`v` of valid members and `v_best_prev` must be '
                          f'finite, got {v_valid.tolist()} and {v_best_prev}')
     r_local, r_imp = reward_terms(v_valid, v_best_prev, std_floor,
-                                  normalise)
+                                  normalise, noise)
     reward = r_local + r_imp if use_improvement else r_local
     reward = checkpoint / num_checkpoints * reward
     if baseline == 'mean' and reward.size:

@@ -14,6 +14,12 @@ JSON that does not list its categories in the metainfo's order (stuff and
 things interleaved) every row carries another class's name. The categories
 are put in the metainfo's order before mmdet computes the rows.
 
+``bootstrap=B`` (B > 0) adds ``PQ_se``: the bootstrap standard error of PQ
+over the evaluated images (B resamples of the images with replacement, the
+per-image statistics that mmdet keeps summed per resample; in PQ's units).
+An exploration can use it as the reward's noise floor
+(``train_cfg.reward_cfg.noise_floor``).
+
 Paths: without ``ann_file``, the metric reads the annotation file and the
 PNG folder of the dataset it evaluates (the ``ann_file``/``seg_prefix``
 that :class:`~mmada.datasets.PanopticDataset` puts in its metainfo, which
@@ -21,8 +27,9 @@ mmengine's loops hand to the metric), so a config writes its paths once, in
 the dataloader.
 """
 import os.path as osp
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
+import numpy as np
 from mmengine.fileio import get_local_path
 
 from mmdet.evaluation import CocoPanopticMetric
@@ -56,7 +63,8 @@ class PanopticMetric(CocoPanopticMetric):
                  file_client_args: dict = None,
                  backend_args: dict = None,
                  collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+                 prefix: Optional[str] = None,
+                 bootstrap: int = 0) -> None:
         # load ``ann_file`` once, here, instead of in the parent
         super().__init__(
             ann_file=None,
@@ -72,6 +80,13 @@ class PanopticMetric(CocoPanopticMetric):
         self.ann_file = ann_file
         if ann_file:
             self._load_ann_file(ann_file)
+        if bootstrap < 0 or (bootstrap and self.tmp_dir is None):
+            raise ValueError(
+                'PanopticMetric: bootstrap must be >= 0 and needs the '
+                'per-image statistics that mmdet keeps only without '
+                f'outfile_prefix; got bootstrap={bootstrap}, '
+                f'outfile_prefix={outfile_prefix!r}')
+        self.bootstrap = bootstrap
 
     def _load_ann_file(self, ann_file: str) -> None:
         with get_local_path(
@@ -113,7 +128,11 @@ class PanopticMetric(CocoPanopticMetric):
         """
         if self.tmp_dir is not None or self._coco_api is not None:
             self._order_categories()
-            return super().compute_metrics(results)
+            metrics = super().compute_metrics(results)
+            if self.bootstrap and self.tmp_dir is not None:
+                metrics['PQ_se'] = 100 * bootstrap_pq_se(
+                    results, list(self.categories), self.bootstrap)
+            return metrics
         gts, _ = zip(*results)
         json_path, gt_folder = self.gt_to_coco_json(
             gt_dicts=gts, outfile_prefix=self.outfile_prefix)
@@ -140,3 +159,25 @@ class PanopticMetric(CocoPanopticMetric):
         order += [cat_id for cat_id in api.cats if cat_id not in order]
         api.cats = {cat_id: api.cats[cat_id] for cat_id in order}
         self.categories = api.cats
+
+
+def bootstrap_pq_se(pq_stats: Sequence, cat_ids: Sequence[int],
+                    draws: int, seed: int = 0) -> float:
+    """Bootstrap standard error (ddof 0 over the resamples) of PQ (0-1) from
+    per-image ``PQStat``s: each resample draws the images with replacement,
+    sums their per-category iou/tp/fp/fn and averages PQ over the
+    categories seen (tp + fp + fn > 0), as ``PQStat.pq_average`` does."""
+    stats = np.array([[[s.pq_per_cat[c].iou, s.pq_per_cat[c].tp,
+                        s.pq_per_cat[c].fp, s.pq_per_cat[c].fn]
+                       for c in cat_ids] for s in pq_stats],
+                     dtype=np.float64)  # (images, categories, 4)
+    n = len(stats)
+    counts = np.random.default_rng(seed).multinomial(
+        n, np.full(n, 1.0 / n), size=draws)  # (draws, images)
+    iou, tp, fp, fn = np.moveaxis(
+        np.einsum('bn,nck->bck', counts, stats), -1, 0)
+    seen = (tp + fp + fn) > 0
+    pq = np.where(seen, iou / np.maximum(tp + 0.5 * fp + 0.5 * fn, 1e-12),
+                  0.0)
+    pq = pq.sum(1) / np.maximum(seen.sum(1), 1)
+    return float(pq.std())

@@ -344,8 +344,10 @@ def test_benchmark_cache_waits_for_a_run_another_process_started(
     other = subprocess.Popen(['sleep', '30'])  # "another benchmark"
     (work_dir / '.running').write_text(str(other.pid))
 
-    def finish():  # the other process writes its result
-        (work_dir / 'result.json').write_text('{"PQ": 1.0}')
+    def finish():  # the other process writes its result (atomically, as
+        # Bench does: the waiting loop spins without sleeping here)
+        (work_dir / '.result.tmp').write_text('{"PQ": 1.0}')
+        os.replace(work_dir / '.result.tmp', work_dir / 'result.json')
     timer = threading.Timer(0.2, finish)
     timer.start()
     ran = []

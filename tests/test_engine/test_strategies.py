@@ -93,3 +93,38 @@ def test_paper_literal_config_is_the_literal_reading():
         for k, v in PAPER_CONTROLLER.items()
     }
     assert strategy.reward_cfg == PAPER_REWARD
+
+
+def test_noise_floor_keeps_ties_from_being_rewarded():
+    """reward_cfg.noise_floor: v = [50.0, 50.2] (std 0.1) with a standard
+    error of 0.5: r_local = (v - 50.1) / 0.5 = [-0.2, 0.2], r_imp = (v -
+    50) / 0.5 = [0, 0.4]; t/T = 1, not centred: [-0.2, 0.6] (without the
+    floor: [-1, 1] + [0, 2] = [-1, 3])."""
+    kwargs = dict(population=2, num_checkpoints=1, sigma=0.2, seed=0,
+                  reward='local+imp', controller=dict(init_std=0.0))
+    cfg = dict(baseline='none', std_floor=0.0)
+    state = dict(l_best=[1.0, 1.0, 1.0], l_ref=[1.0, 1.0, 1.0], v_best=50.0)
+    v, valid = np.array([50.0, 50.2]), np.array([True, True])
+    floored = AdaSegmentStrategy(NAMES, reward_cfg=dict(cfg, noise_floor=True),
+                                 **kwargs)
+    samples = floored.propose(1, state)[1]
+    rewards, info = floored.learn(1, state, samples, v, valid, noise=0.5)
+    assert rewards.tolist() == pytest.approx([-0.2, 0.6])
+    assert info['reward_local_std'] == pytest.approx(0.2)
+    plain = AdaSegmentStrategy(NAMES, reward_cfg=cfg, **kwargs)
+    rewards, _ = plain.learn(1, state, samples, v, valid, noise=0.5)
+    assert rewards.tolist() == pytest.approx([-1.0, 3.0])  # noise unused
+    with pytest.raises(ValueError, match='val_evaluator.bootstrap'):
+        floored.learn(1, state, samples, v, valid)
+
+
+def test_the_loop_passes_the_members_mean_standard_error():
+    from types import SimpleNamespace
+
+    from mmada.engine.runner import ExploreLoop
+    loop = SimpleNamespace(settings=dict(metric='coco_panoptic/PQ'))
+    ok = [dict(ok=True, metrics={'coco_panoptic/PQ_se': 0.4}),
+          dict(ok=True, metrics={'coco_panoptic/PQ_se': 0.6}),
+          dict(ok=False, metrics={})]
+    assert ExploreLoop.noise(loop, ok) == pytest.approx(0.5)
+    assert ExploreLoop.noise(loop, [dict(ok=True, metrics={})]) is None

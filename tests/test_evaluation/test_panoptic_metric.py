@@ -246,3 +246,37 @@ def test_errors(synth_root, tmp_path):
     metric.dataset_meta = dict(META, classes=CLASSES[:-1] + ('lava', ))
     with pytest.raises(ValueError, match=r"'lava'.*not among"):
         metric.process({}, _samples(synth_root, num=1))
+
+
+def test_bootstrap_pq_se_by_hand():
+    """Two images, one category: A (tp 1, iou 0.8) and B (fp 1, fn 1).
+    Resamples AA (prob 1/4): PQ 0.8; BB (1/4): 0; AB (1/2): 0.8 / (1 + 0.5
+    + 0.5) = 0.4. Mean 0.4, variance (0.16 + 0.16) / 4 = 0.08."""
+    from panopticapi.evaluation import PQStat
+
+    from mmada.evaluation.panoptic_metric import bootstrap_pq_se
+    a, b = PQStat(), PQStat()
+    a.pq_per_cat[7].iou, a.pq_per_cat[7].tp = 0.8, 1
+    b.pq_per_cat[7].fp, b.pq_per_cat[7].fn = 1, 1
+    se = bootstrap_pq_se([a, b], [7], draws=40000)
+    assert se == pytest.approx(np.sqrt(0.08), abs=0.004)
+    # a category no resample sees is not averaged (as pq_average does)
+    assert bootstrap_pq_se([a, b], [7, 9], draws=40000) == pytest.approx(
+        se, abs=1e-12)
+    assert bootstrap_pq_se([a, a, a], [7], draws=100) == pytest.approx(
+        0.0, abs=1e-12)
+
+
+def test_bootstrap_se_of_perfect_predictions_is_0(synth_root):
+    samples = _samples(synth_root)
+    seg_prefix = osp.join(synth_root, 'annotations', 'panoptic_train')
+    res = _evaluate(
+        PanopticMetric(seg_prefix=seg_prefix, nproc=1, bootstrap=50),
+        samples)
+    assert res['coco_panoptic/PQ'] == pytest.approx(100)
+    assert res['coco_panoptic/PQ_se'] == pytest.approx(0.0)
+
+
+def test_bootstrap_needs_per_image_statistics(tmp_path):
+    with pytest.raises(ValueError, match='without outfile_prefix'):
+        PanopticMetric(outfile_prefix=str(tmp_path / 'r'), bootstrap=10)

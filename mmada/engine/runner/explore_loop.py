@@ -258,11 +258,21 @@ class ExploreLoop(BaseLoop):
         controller, rewards and diagnostics are every rank's."""
         v = np.array([r['v'] for r in results], dtype=np.float64)
         valid = np.array([r['ok'] for r in results])
-        rewards, update = self.strategy.learn(t, state, samples, v, valid)
+        rewards, update = self.strategy.learn(t, state, samples, v, valid,
+                                              noise=self.noise(results))
         rewards, update, controller = broadcast(
             (rewards, update, self.strategy.state_dict()))
         self.strategy.load_state_dict(controller)
         return rewards, update
+
+    def noise(self, results: List[Dict[str, Any]]) -> Optional[float]:
+        """The mean standard error of v over the valid members, when the
+        metric reports one (``<metric>_se``, PanopticMetric's bootstrap)."""
+        key = self.settings['metric'] + '_se'
+        se = [r['metrics'].get(key) for r in results if r['ok']]
+        if not se or any(x is None for x in se):
+            return None
+        return float(np.mean(se))
 
     @staticmethod
     def best_member(results: List[Dict[str, Any]]) -> Optional[int]:

@@ -131,8 +131,11 @@ class AdaSegmentStrategy:
         seed (int): The controller's init and sampling seed.
         reward (str): 'local+imp' (Eq. 5) or 'local' (r_local alone).
         controller (dict): More WeightController kwargs (hidden, lr, ...).
-        reward_cfg (dict): ``baseline`` and ``std_floor`` of
-            ada_segment_rewards. Defaults to its defaults.
+        reward_cfg (dict): ``baseline``, ``std_floor`` and ``normalise``
+            of ada_segment_rewards, and ``noise_floor`` (bool): the std
+            floor of Eqs. 3-4 is at least the evaluation's standard error
+            (its ``noise``; needs ``val_evaluator.bootstrap``). Defaults to
+            ada_segment_rewards' defaults and no noise floor.
     """
 
     def __init__(self,
@@ -149,6 +152,7 @@ class AdaSegmentStrategy:
         self.population, self.num_checkpoints = population, num_checkpoints
         self.use_improvement = reward == 'local+imp'
         self.reward_cfg = dict(reward_cfg or {})
+        self.noise_floor = bool(self.reward_cfg.pop('noise_floor', False))
 
     @classmethod
     def from_settings(cls, s: Dict[str, Any], loss_names: Sequence[str],
@@ -163,20 +167,32 @@ class AdaSegmentStrategy:
         return lam, self.controller.sample(lam, self.population, t)
 
     def learn(self, t: int, state: Dict[str, Any], samples: torch.Tensor,
-              v: np.ndarray, valid: np.ndarray) -> Tuple[np.ndarray, dict]:
+              v: np.ndarray, valid: np.ndarray,
+              noise: Optional[float] = None) -> Tuple[np.ndarray, dict]:
         """Rewards (Eqs. 3-5), one REINFORCE step (Eq. 6), pi^t saved;
         ``info`` holds the step's learning diagnostics and the reward split
-        (mean and std over the valid members of r_local, r_imp, total)."""
+        (mean and std over the valid members of r_local, r_imp, total).
+        ``noise``: the standard error of v (used with ``noise_floor``)."""
+        floor = 0.0
+        if self.noise_floor:
+            if noise is None or not np.isfinite(noise):
+                raise ValueError(
+                    'train_cfg.reward_cfg.noise_floor needs the standard '
+                    'error of the metric (<metric>_se): set '
+                    'val_evaluator.bootstrap, e.g. 200')
+            floor = float(noise)
         rewards = ada_segment_rewards(
             np.where(valid, v, 0.0), state['v_best'], t,
             self.num_checkpoints, valid, self.use_improvement,
-            **self.reward_cfg)
+            noise=floor, **self.reward_cfg)
         info = self.controller.update(state['l_best'], state['l_ref'],
                                       samples, rewards, valid)
         self.controller.snapshot()
         if valid.any():
-            floor = self.reward_cfg.get('std_floor', DEFAULT_STD_FLOOR)
-            r_local, r_imp = reward_terms(v[valid], state['v_best'], floor)
+            r_local, r_imp = reward_terms(
+                v[valid], state['v_best'],
+                self.reward_cfg.get('std_floor', DEFAULT_STD_FLOOR),
+                self.reward_cfg.get('normalise', 'std'), floor)
             for name, values in (('local', r_local), ('imp', r_imp),
                                  ('total', rewards[valid])):
                 info[f'reward_{name}_mean'] = float(np.mean(values))
