@@ -4,6 +4,7 @@ import math
 import os
 import sys
 
+import numpy as np
 import pytest
 from e2e import EXPLORE, run
 
@@ -219,12 +220,19 @@ def test_without_cooldown_v_is_the_members_own():
 
 
 @pytest.mark.e2e
-def test_an_exploration_with_a_cooled_reward(tmp_path):
+def test_an_exploration_with_the_reward_options(tmp_path):
+    """The cooled reward and the noise floor (PQ_se from the metric's
+    bootstrap) in one small exploration."""
     from e2e import EXPLORE_SMALL, tool
     work_dir = str(tmp_path / 'explore')
     out = tool('explore.py', EXPLORE, '--work-dir', work_dir, '--cfg-options',
-               *EXPLORE_SMALL, 'train_cfg.cooldown_iters=2').stdout
+               *EXPLORE_SMALL, 'train_cfg.cooldown_iters=2',
+               'train_cfg.reward_cfg.noise_floor=True',
+               'val_evaluator.bootstrap=50').stdout
     assert 'v after a cooldown of 2 iterations (linear lr to 0)' in out
     with open(os.path.join(work_dir, 'explore_log.jsonl')) as f:
-        lines = [json.loads(line) for line in f]
-    assert lines[-1]['checkpoint'] == 2
+        last = [json.loads(line) for line in f][-1]
+    se = [m['PQ_se'] for m in last['members']]
+    assert all(x >= 0 for x in se)
+    assert last['controller']['noise_floor'] == pytest.approx(np.mean(se))
+    assert last['checkpoint'] == 2

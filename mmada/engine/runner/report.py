@@ -90,6 +90,8 @@ class ExploreReport:
                 k: r['metrics'].get(f'coco_panoptic/{k}')
                 for k in PQ_KEYS
             }
+            if 'coco_panoptic/PQ_se' in r['metrics']:  # metric's bootstrap
+                metrics['PQ_se'] = r['metrics']['coco_panoptic/PQ_se']
             members.append(
                 dict(member=r['member'], loss_weights=_floats(sample),
                      losses=None if r['losses'] is None else _floats(

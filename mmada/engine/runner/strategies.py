@@ -187,6 +187,8 @@ class AdaSegmentStrategy:
             noise=floor, **self.reward_cfg)
         info = self.controller.update(state['l_best'], state['l_ref'],
                                       samples, rewards, valid)
+        if self.noise_floor:
+            info['noise_floor'] = floor
         self.controller.snapshot()
         if valid.any():
             r_local, r_imp = reward_terms(
