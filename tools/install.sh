@@ -5,6 +5,14 @@
 #
 #   bash tools/install.sh
 #
+# Compute nodes without network install from a wheelhouse (every wheel, torch
+# included, and mmcv's source), made with one command on a connected machine
+# of the nodes' Python version and platform (e.g. the login node or the same
+# container), then copied to them:
+#
+#   MMADA_WHEELHOUSE=DIR bash tools/install.sh --make-wheelhouse   # connected
+#   MMADA_WHEELHOUSE=DIR bash tools/install.sh                     # offline
+#
 # Environment knobs:
 #   PYTHON=python3.11        interpreter used to create .venv
 #   TORCH_SPEC='torch==2.13.0'  torch to install when .venv has none; a torch
@@ -18,10 +26,60 @@
 #                            whose CUDA torch is kept); run the tests with it.
 #   TORCH_CUDA_ARCH_LIST=9.0 build mmcv's CUDA ops for one GPU architecture
 #                            only (much faster than every architecture).
+#   MMADA_WHEELHOUSE=DIR     install from DIR only, without network (pip's
+#                            --no-index --find-links DIR); with
+#                            --make-wheelhouse: download into DIR (torch as
+#                            TORCH_SPEC, with pip's usual index settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 say() { echo "[install] $*"; }
+
+if [ "${1:-}" = --make-wheelhouse ]; then
+  if [ -z "${MMADA_WHEELHOUSE:-}" ]; then
+    echo "[install] --make-wheelhouse: set MMADA_WHEELHOUSE=DIR" >&2
+    exit 2
+  fi
+  PY=${MMADA_PYTHON:-${PYTHON:-python3}}
+  mkdir -p "$MMADA_WHEELHOUSE"
+  target=$("$PY" -c 'import sys, sysconfig
+print("Python", sys.version.split()[0], sysconfig.get_platform())')
+  say "downloading into $MMADA_WHEELHOUSE for $target"
+  download() {
+    "$1" -m pip download --disable-pip-version-check -q \
+      -d "$MMADA_WHEELHOUSE" "${@:2}"
+  }
+  # torch, mmcv's build tools and every requirement, resolved together (one
+  # torch)
+  download "$PY" "${TORCH_SPEC:-torch==2.13.0}" 'setuptools>=77,<80' wheel \
+    ninja 'numpy<2' -r requirements.txt
+  # mmcv 2.1.0's source, built on the nodes against their torch (step 3). pip
+  # reads its metadata by running setup.py, which needs pkg_resources
+  # (setuptools<80): from a throwaway venv with the setuptools just fetched.
+  tmp=$(mktemp -d)
+  "$PY" -m venv "$tmp"
+  "$tmp/bin/python" -m pip install --disable-pip-version-check -q \
+    --no-index --find-links "$MMADA_WHEELHOUSE" 'setuptools>=77,<80' wheel
+  download "$tmp/bin/python" --no-build-isolation --no-deps --no-binary mmcv \
+    mmcv==2.1.0
+  rm -rf "$tmp"
+  say "done in $(( $(date +%s) - start )) s: $(ls "$MMADA_WHEELHOUSE" | wc -l)" \
+    "files, $(du -sh "$MMADA_WHEELHOUSE" | cut -f1); copy the folder to the" \
+    "nodes and run there: MMADA_WHEELHOUSE=<its path> bash tools/install.sh"
+  exit 0
+elif [ $# -gt 0 ]; then
+  echo "[install] unknown argument $1 (the only one: --make-wheelhouse)" >&2
+  exit 2
+fi
+if [ -n "${MMADA_WHEELHOUSE:-}" ]; then
+  # every pip call below (the mmcv build included) reads DIR only
+  if [ ! -d "$MMADA_WHEELHOUSE" ]; then
+    echo "[install] MMADA_WHEELHOUSE=$MMADA_WHEELHOUSE: no such folder" >&2
+    exit 2
+  fi
+  export PIP_NO_INDEX=1 PIP_FIND_LINKS="$(cd "$MMADA_WHEELHOUSE" && pwd)"
+  say "installing offline from the wheelhouse $PIP_FIND_LINKS"
+fi
 
 if [ -n "${MMADA_PYTHON:-}" ]; then
   PY=$MMADA_PYTHON

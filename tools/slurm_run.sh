@@ -12,6 +12,7 @@ CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 DIR="$(cd "$(dirname "$0")" && pwd)"
 PYTHON=${PYTHON:-"$DIR/../.venv/bin/python"}
+[ -x "$PYTHON" ] || PYTHON=python
 
 PYTHONPATH="$DIR/..":$PYTHONPATH \
 srun -p ${PARTITION} \

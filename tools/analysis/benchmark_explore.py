@@ -1,12 +1,14 @@
 """What an exploration spends its time on, and how it scales.
 
     python tools/analysis/benchmark_explore.py [--work-dir work_dirs/benchmark_explore]
+        [--threads 2] [--cfg-options train_cfg.population=2 ...]
 
 1. The same small exploration (m=4, T=2, q=10, 80 proxy val images) with 1
    process (2 torch threads) and with 2 processes (1 thread each, 2 members
-   each) on the same 2 cores: wall time of each and the speed-up; from the
-   runner's own accounting (explore_log.jsonl) the share of time outside
-   member training and evaluation (controller, broadcast, saving, logging).
+   each) on the same 2 cores (``--threads``: the threads in all): wall time
+   of each and the speed-up; from the runner's own accounting
+   (explore_log.jsonl) the share of time outside member training and
+   evaluation (controller, broadcast, saving, logging).
 2. The reward's evaluation: the PQ of one member on the proxy val split,
    computed as the runner does (mmdet's CocoPanopticMetric, per-image PQ
    statistics in memory) against writing the predictions in COCO panoptic
@@ -27,17 +29,20 @@ EXPLORE = ('configs/ada_segment/'
            'ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py')
 OPTIONS = ['train_cfg.population=4', 'train_cfg.checkpoints=2',
            'train_cfg.interval=10']
+SETTING = 'm=4, T=2, q=10, 80 proxy val images'
 
 
-def explore(work_dir, procs):
+def explore(work_dir, procs, options=OPTIONS, threads=2):
+    """Run the exploration in ``procs`` processes sharing ``threads`` torch
+    threads: (wall time, the runner's time accounting)."""
     shutil.rmtree(work_dir, ignore_errors=True)
-    env = dict(os.environ, OMP_NUM_THREADS=str(2 // procs))
+    env = dict(os.environ, OMP_NUM_THREADS=str(max(1, threads // procs)))
     if procs == 1:
         cmd = [sys.executable, 'tools/explore.py', EXPLORE]
     else:
         cmd = ['bash', 'tools/dist_explore.sh', EXPLORE, str(procs)]
         env['PORT'] = '29655'
-    cmd += ['--work-dir', work_dir, '--cfg-options', *OPTIONS]
+    cmd += ['--work-dir', work_dir, '--cfg-options', *options]
     start = time.time()
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
@@ -101,12 +106,18 @@ def reward_evaluation(checkpoint):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default='work_dirs/benchmark_explore')
+    parser.add_argument('--threads', type=int, default=2)
+    parser.add_argument('--cfg-options', nargs='+', default=[],
+                        help='more key=value options for both explorations '
+                        '(the smoke test runs a smaller setting)')
     args = parser.parse_args()
-    one = explore(osp.join(args.work_dir, 'procs1'), 1)
-    two = explore(osp.join(args.work_dir, 'procs2'), 2)
-    print('exploration m=4, T=2, q=10, 80 proxy val images:')
-    for name, (wall, t) in (('1 process x 2 threads', one),
-                            ('2 processes x 1 thread', two)):
+    options = OPTIONS + args.cfg_options
+    one = explore(osp.join(args.work_dir, 'procs1'), 1, options, args.threads)
+    two = explore(osp.join(args.work_dir, 'procs2'), 2, options, args.threads)
+    print(f"exploration {' '.join(args.cfg_options) or SETTING}:")
+    for name, (wall, t) in (
+            (f'1 process x {args.threads} threads', one),
+            (f'2 processes x {max(1, args.threads // 2)} thread', two)):
         print(f'  {name}: wall {wall:.1f} s; runner (rank 0): training '
               f'{t["train"]:.1f} s, evaluation {t["eval"]:.1f} s, other '
               f'{t["other"]:.1f} s = {100 * t["other"] / t["total"]:.2f}% '

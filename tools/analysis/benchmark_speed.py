@@ -41,18 +41,30 @@ def parse_args():
     return parser.parse_args()
 
 
-def build(config):
+def build(config, loader=None):
+    """The model of ``config`` (a path or a Config; seed 0, initialised)
+    and a training loader (``loader``: a dataloader config, default the
+    config's own)."""
     import mmada  # noqa: F401
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.runner import Runner
     register_all_modules()
-    cfg = Config.fromfile(config)
+    cfg = config if isinstance(config, Config) else Config.fromfile(config)
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
-    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    loader = Runner.build_dataloader(loader or cfg.train_dataloader, seed=0)
     return cfg, model, loader
+
+
+def first_batches(loader, n):
+    batches = []
+    for batch in loader:
+        batches.append(batch)
+        if len(batches) == n:
+            break
+    return batches
 
 
 def optim(cfg, model):
@@ -69,28 +81,31 @@ def _runner_at(i):
         iter=i, visualizer=SimpleNamespace(add_scalars=lambda *a, **k: None))
 
 
+def _sync(model):
+    """Wait for the GPU (a no-op on the CPU), so the clock sees the step."""
+    if next(model.parameters()).is_cuda:
+        torch.cuda.synchronize()
+
+
 def time_steps(model, wrapper, batches, hook=None):
     times = []
     for i, batch in enumerate(batches):
         torch.manual_seed(i)
+        _sync(model)
         start = time.perf_counter()
         model.train_step(batch, wrapper)
         if hook is not None:
             hook.after_train_iter(_runner_at(i), i)
+        _sync(model)
         times.append(time.perf_counter() - start)
     return times
 
 
-def main():
-    args = parse_args()
+def step_times(cfg, plain, batches, rounds, warmup):
+    """Median s/iter of ``plain`` and of a copy with mmada's loss weighting
+    (on ``plain``'s device), alternated ``rounds`` times over ``batches``
+    after ``warmup`` untimed steps each: (medians, weighted copy, hook)."""
     from mmada.engine.hooks import LossWeightHook
-    torch.set_num_threads(torch.get_num_threads())
-    cfg, plain, loader = build(args.config)
-    batches = []
-    for batch in loader:
-        batches.append(batch)
-        if len(batches) == args.iters:
-            break
     weighted = copy.deepcopy(plain)
     names = cfg.loss_weighting.losses
     lam = [0.5 + 0.1 * i for i in range(len(names))]  # all != 1
@@ -103,16 +118,25 @@ def main():
         plain=(plain, optim(cfg, plain), None),
         weighted=(weighted, optim(cfg, weighted), hook))
     for model, wrapper, h in runs.values():  # warm-up, not timed
-        time_steps(model, wrapper, batches[:args.warmup], h)
+        time_steps(model, wrapper, batches[:warmup], h)
     per_iter = {k: [] for k in runs}
-    for _ in range(args.rounds):
+    for _ in range(rounds):
         for name, (model, wrapper, h) in runs.items():
             per_iter[name] += time_steps(model, wrapper, batches, h)
     med = {k: statistics.median(v) for k, v in per_iter.items()}
+    return med, weighted, hook
+
+
+def main():
+    args = parse_args()
+    torch.set_num_threads(torch.get_num_threads())
+    cfg, plain, loader = build(args.config)
+    batches = first_batches(loader, args.iters)
+    med, model, hook = step_times(cfg, plain, batches, args.rounds,
+                                  args.warmup)
 
     # the added work, timed directly
     losses_time, grads_time = [], []
-    model, wrapper = weighted, runs['weighted'][1]
     data = model.data_preprocessor(batches[0], True)
     for i in range(args.iters):
         torch.manual_seed(i)
