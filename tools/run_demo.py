@@ -16,13 +16,14 @@
 Each step is the command a user would type; outputs go to
 ``work_dirs/<config name>/`` and the full logs to ``work_dirs/demo_logs/``.
 While a step runs, one updating line shows its progress (step k/N, the
-exploration's checkpoint t/T and member j/m, a training's epoch and
-iteration, an ETA); when stdout is not a terminal, a plain line per
-change instead. The numbers are whatever they are: one seed on
-a small synthetic dataset says little about the method (see the README for
-the multi-seed benchmark).
+exploration's checkpoint t/T and member j/m from the ``progress.json`` it
+writes, a training's epoch and iteration from mmengine's log lines, an
+ETA); when stdout is not a terminal, a plain line per change instead. The
+numbers are whatever they are: one seed on a small synthetic dataset says
+little about the method (see the README for the multi-seed benchmark).
 """
 import argparse
+import json
 import os
 import os.path as osp
 import re
@@ -45,17 +46,10 @@ def work_dir(config):
 
 
 class Progress:
-    """What one tool's log lines say about its progress.
-
-    Tolerant: a line it does not recognise changes nothing. It reads
-
-    - the exploration runner's lines (``mmada/engine/runner/report.py``):
-      ``[explore] m=M members, T=T checkpoints, ...`` (the plan),
-      ``[explore] pseudo epoch...``, ``[explore] checkpoint t/T, member
-      j/m: ... [, ETA h:mm:ss]``, ``[explore] evaluating on ...`` and
-      ``[explore] done: ...``;
-    - mmengine's training and evaluation lines: ``Epoch(train) [e][i/n]
-      ... eta: h:mm:ss`` and ``Epoch(val|test) [e][i/n]`` / ``[i/n]``.
+    """What one tool's mmengine log lines say about its progress: its
+    training and evaluation lines, ``Epoch(train) [e][i/n] ... eta:
+    h:mm:ss`` and ``Epoch(val|test) [e][i/n]`` / ``[i/n]``. Tolerant: a line
+    it does not recognise changes nothing.
 
     Args:
         title (str): What the tool does, e.g. ``'Baseline training'``.
@@ -63,9 +57,6 @@ class Progress:
             do not say). Defaults to None.
     """
 
-    PLAN = re.compile(r'\bm\s*=\s*(\d+)\s+members?\W+T\s*=\s*(\d+)', re.I)
-    MEMBER = re.compile(
-        r'checkpoint\s+(\d+)\s*/\s*(\d+)\W+member\s+(\d+)\s*/\s*(\d+)', re.I)
     ETA = re.compile(r'\beta\b:?\s*((?:\d+\s+days?,\s*)?\d+:\d\d:\d\d)', re.I)
     TRAIN = re.compile(
         r'Epoch\(train\)\s*\[(\d+)\]\s*\[\s*(\d+)\s*/\s*(\d+)\s*\]')
@@ -81,33 +72,13 @@ class Progress:
         self.population = self.num_checkpoints = None
         self.epoch = self.iteration = None  # e, (i, n)
         self.evaluation = None  # (i, n)
-        self.eta = None  # (seconds, when it was logged)
-        self.exploring = False
+        self.eta = None  # (seconds, when they were left)
 
     def feed(self, line, now=None):
-        """Update from one log line. In an exploration (once a line says
-        ``[explore]``) mmengine's own counters and ETA, which count the
-        members' iterations, are ignored for the runner's."""
+        """Update from one log line."""
         now = time.time() if now is None else now
-        explore = '[explore]' in line
-        self.exploring = self.exploring or explore
-        found = self.PLAN.search(line)
-        if found:
-            self.population, self.num_checkpoints = map(int, found.groups())
-        found = self.MEMBER.search(line)
-        if found:
-            t, big_t, j, m = map(int, found.groups())
-            self.checkpoint, self.member = (t, big_t), (j, m)
-            self.phase, self.evaluation = 'training', None
-        elif explore:
-            text = line.split('[explore]', 1)[1].strip().lower()
-            for start, phase in (('pseudo epoch:', 'pseudo epoch'),
-                                 ('evaluating', 'evaluating'),
-                                 ('done', 'done')):
-                if text.startswith(start):
-                    self.phase = phase
         found = self.TRAIN.search(line)
-        if found and not self.exploring:
+        if found:
             e, i, n = map(int, found.groups())
             self.epoch, self.iteration = e, (i, n)
             self.phase, self.evaluation = 'training', None
@@ -116,21 +87,18 @@ class Progress:
             self.evaluation = tuple(map(int, found.groups()))
             self.phase = 'evaluating'
         found = self.ETA.search(line)
-        if found and (explore or not self.exploring):
+        if found:
             self.eta = (_seconds(found.group(1)), now)
 
+    def poll(self):
+        """Read what the log lines do not say (nothing, here)."""
+
     def eta_left(self, now=None):
-        """Seconds left by the last ETA the tool logged, counted down since;
-        else estimated from the checkpoints/members done so far."""
+        """Seconds left by the last ETA the tool gave, counted down since."""
         now = time.time() if now is None else now
-        if self.eta is not None:
-            return max(0.0, self.eta[0] - (now - self.eta[1]))
-        if self.checkpoint and self.member:
-            (t, big_t), (j, m) = self.checkpoint, self.member
-            done = (t - 1) * m + j - 1
-            if done:
-                return (now - self.start) / done * (big_t * m - done)
-        return None
+        if self.eta is None:
+            return None
+        return max(0.0, self.eta[0] - (now - self.eta[1]))
 
     def describe(self, now=None):
         """One short line, e.g. ``exploration: checkpoint 2/3 member 3/4,
@@ -159,6 +127,48 @@ class Progress:
         """The part of the state that is news off a terminal: the step's
         phase, checkpoint, member and epoch (not iterations or ETAs)."""
         return (self.phase, self.checkpoint, self.member, self.epoch)
+
+
+class ExploreProgress(Progress):
+    """An exploration's progress from the ``progress.json`` that its report
+    rewrites at every step (``ExploreReport`` in
+    ``mmada/engine/runner/report.py``): the phase, checkpoint t/T, member
+    j/m and ETA. Its log lines are not read: mmengine's count the members'
+    iterations, not the exploration's.
+
+    Args:
+        title (str): What the tool does, e.g. ``'exploration'``.
+        path (str): The exploration's ``progress.json``; one written before
+            this object was made (an earlier run's) is ignored.
+    """
+
+    def __init__(self, title, path):
+        super().__init__(title)
+        self.path = path
+
+    def feed(self, line, now=None):
+        """Log lines say nothing here (see the class docstring)."""
+
+    def poll(self):
+        """Update from ``path`` if this run has written it."""
+        try:
+            with open(self.path) as f:
+                record = json.load(f)
+        except (OSError, ValueError):  # not yet written
+            return
+        if record['timestamp'] >= self.start:
+            self.update(record)
+
+    def update(self, record):
+        """Take one ``progress.json`` record."""
+        self.phase = record['phase']
+        self.population = record['population']
+        self.num_checkpoints = record['checkpoints']
+        if record['checkpoint'] is not None:
+            self.checkpoint = (record['checkpoint'], record['checkpoints'])
+            self.member = (record['member'] + 1, record['population'])
+        if record['eta'] is not None:
+            self.eta = (record['eta'], record['timestamp'])
 
 
 def _seconds(text):
@@ -224,31 +234,35 @@ def _pump(proc, log, progress):
 def steps(number, jobs, threads=None, status=None):
     """Run tools side by side (``threads`` torch threads each), showing
     their progress on one line; return [(seconds, output)] in order.
-    Each job is ``(title, args, log, max_epochs)``; outputs go to the logs.
+    Each job is ``(progress, args, log)``, ``progress`` a :class:`Progress`
+    with the step's title; outputs go to the logs.
     """
     status = status or StatusLine()
     env = dict(os.environ, PYTHONUNBUFFERED='1')
     if threads:
         env['OMP_NUM_THREADS'] = str(threads)
     running = []
-    for title, args, log, max_epochs in jobs:
+    for progress, args, log in jobs:
+        title = progress.title
         status.finish(f'[demo {number}] {title} ... (log: {log})')
         cmd = args if args[0] == 'bash' else [sys.executable] + args
+        begin = time.time()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True,
                                 env=env, bufsize=1)
-        progress = Progress(title, max_epochs)
         pump = threading.Thread(target=_pump, args=(proc, log, progress),
                                 daemon=True)
         pump.start()
         running.append(dict(title=title, log=log, progress=progress,
-                            pump=pump, proc=proc, end=None))
+                            pump=pump, proc=proc, begin=begin, end=None))
     start = time.time()
     while any(job['end'] is None for job in running):
         for job in running:
             if job['end'] is None and job['proc'].poll() is not None:
                 job['end'] = time.time()
         live = [job['progress'] for job in running if job['end'] is None]
+        for progress in live:
+            progress.poll()
         if live:
             text = ' | '.join(p.describe() for p in live)
             status.show(f'[demo {number}] {text} '
@@ -260,7 +274,7 @@ def steps(number, jobs, threads=None, status=None):
         job['pump'].join()
         with open(job['log']) as f:
             output = f.read()
-        seconds = job['end'] - job['progress'].start
+        seconds = job['end'] - job['begin']
         if job['proc'].returncode != 0:
             tail = '\n'.join(output.splitlines()[-30:])
             status.finish(f'[demo {number}] {job["title"]} failed '
@@ -314,10 +328,12 @@ def main():
         procs = 2 if (os.cpu_count() or 1) >= 2 else 1
         cmd = ['tools/explore.py', EXPLORE] if procs == 1 else \
             ['bash', 'tools/dist_explore.sh', EXPLORE, str(procs)]
+        progress = ExploreProgress(
+            f'exploration ({procs} process(es))',
+            osp.join(work_dir(EXPLORE), 'progress.json'))
         [(times['explore'], _)] = steps(
-            next(number),
-            [(f'exploration ({procs} process(es))', cmd,
-              f'{logs}/explore.log', None)], status=status)
+            next(number), [(progress, cmd, f'{logs}/explore.log')],
+            status=status)
         times['explore'] *= procs  # core-time, as the trainings' below
     controller = osp.join(work_dir(EXPLORE), 'controller.pth')
     if not osp.isfile(controller):
@@ -326,19 +342,19 @@ def main():
     # side by side, one core each; the cost column compares their times
     (times['transfer'], _), (times['baseline'], _) = steps(
         next(number),
-        [('Ada-Segment training', ['tools/train.py', TRANSFER],
-          f'{logs}/ada-segment.log', 6),
-         ('Baseline training', ['tools/train.py', BASELINE],
-          f'{logs}/baseline.log', 6)],
+        [(Progress('Ada-Segment training', max_epochs=6),
+          ['tools/train.py', TRANSFER], f'{logs}/ada-segment.log'),
+         (Progress('Baseline training', max_epochs=6),
+          ['tools/train.py', BASELINE], f'{logs}/baseline.log')],
         threads=1 if (os.cpu_count() or 1) <= 2 else None, status=status)
     results = {}
     for name, config in (('Baseline', BASELINE), ('Ada-Segment', TRANSFER)):
         [(_, out)] = steps(next(number), [
-            (f'testing {name} on the val split', [
+            (Progress(f'testing {name} on the val split'), [
                 'tools/test.py', config,
                 osp.join(work_dir(config), 'epoch_6.pth'), '--work-dir',
                 osp.join(work_dir(config), 'test')
-            ], f'{logs}/test_{name.lower()}.log', None)
+            ], f'{logs}/test_{name.lower()}.log')
         ], status=status)
         results[name] = metrics(out)
 

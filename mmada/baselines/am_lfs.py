@@ -33,14 +33,12 @@ Choices where AM-LFS and this setting differ (configs/baselines/README.md,
   fewer than 2 valid members, or their PQs all equal, every reward is 0.
 """
 import copy
-import os.path as osp
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from mmada.engine.runner.strategies import EXPLORE_STRATEGIES
-from mmada.utils import atomic_torch_save
 
 #: AM-LFS's optimiser of mu (a public implementation's defaults)
 AM_LFS_DEFAULTS = dict(lr=0.05, betas=(0.5, 0.999))
@@ -138,6 +136,6 @@ class AMLFSStrategy:
             self.mean.copy_(state['mean'])
         self.optimizer.load_state_dict(state['optimizer'])
 
-    def save(self, work_dir: str) -> None:
+    def artifacts(self) -> Dict[str, Any]:
         """am_lfs.pth: mu and its optimiser (no policy to transfer)."""
-        atomic_torch_save(self.state_dict(), osp.join(work_dir, 'am_lfs.pth'))
+        return {'am_lfs.pth': self.state_dict()}

@@ -61,5 +61,6 @@ class PBTStrategy:
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         pass
 
-    def save(self, work_dir: str) -> None:
-        pass
+    def artifacts(self) -> Dict[str, Any]:
+        """No file: PBT keeps no state."""
+        return {}

@@ -11,8 +11,8 @@ from e2e import EXPLORE_SMALL, tool
 from mmengine.config import Config
 
 from mmada.baselines.am_lfs import AMLFSStrategy, normalised_rewards
-from mmada.engine.runner.strategies import (build_strategy,
-                                            check_explore_settings)
+from mmada.engine.runner.settings import check_explore_settings
+from mmada.engine.runner.strategies import build_strategy
 
 
 def test_normalised_rewards_by_hand():

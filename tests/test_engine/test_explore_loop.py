@@ -14,8 +14,8 @@ import torch
 from e2e import EXPLORE, EXPLORE_SMALL, ROOT, run, tool
 
 from mmada.engine.runner.explore_loop import ExploreLoop
-from mmada.engine.runner.strategies import check_explore_settings
 from mmada.engine.runner.report import DIAGNOSTICS
+from mmada.engine.runner.settings import check_explore_settings
 from mmada.utils import load_checkpoint_file
 
 NAMES = [

@@ -43,10 +43,9 @@ def _report(tmp_path):
     recorder = Recorder()
     runner = SimpleNamespace(visualizer=recorder, logger=recorder,
                              work_dir=str(tmp_path))
-    loop = SimpleNamespace(runner=runner, num_checkpoints=2,
-                           loss_hook=SimpleNamespace(names=NAMES))
-    report = ExploreReport(loop)
-    report.add_pseudo_epoch(np.array([1.0, 2.0]), 10.0)
+    report = ExploreReport(runner, num_checkpoints=2, population=2,
+                           interval=4, num_members=2)
+    report.add_pseudo_epoch(NAMES, np.array([1.0, 2.0]), 10.0)
     return report, recorder
 
 
@@ -85,6 +84,36 @@ def test_state_move_log_and_visualizer_by_hand(tmp_path):
     png = tmp_path / 'learning.png'
     fig.savefig(png)
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_progress_file_and_restore(tmp_path):
+    """progress.json follows the run (t, 0-based member, an ETA once a
+    member is done); a restored report counts the members done before."""
+    report, recorder = _report(tmp_path)
+
+    def progress():
+        return json.loads((tmp_path / 'progress.json').read_text())
+
+    report.log_member(1, 0)
+    first = progress()
+    assert (first['phase'], first['checkpoint'], first['member']) == (
+        'training', 1, 0)
+    assert (first['checkpoints'], first['population'], first['eta']) == (
+        2, 2, None)
+    report.log_member(1, 1)
+    report.log_evaluation(8)
+    second = progress()
+    assert (second['phase'], second['member']) == ('evaluating', 1)
+    assert second['eta'] >= 0 and second['timestamp'] >= first['timestamp']
+    assert recorder.lines[-1] == '[explore] evaluating on 8 proxy val images'
+    _checkpoint(report, 1, [1.0, 1.0], _update(0.1, [1.0, 1.0]))
+    resumed = ExploreReport(report.runner, num_checkpoints=2, population=2,
+                            interval=4, num_members=2)
+    resumed.restore(dict(loss_names=NAMES, history=report.history,
+                         timing=report.timing, checkpoint=1))
+    resumed.log_member(2, 0)
+    assert 'ETA' in recorder.lines[-1] and resumed.loss_names == NAMES
+    assert progress()['checkpoint'] == 2
 
 
 def test_explore_diagnostics_script_averages_explorations(tmp_path):

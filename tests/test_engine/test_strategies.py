@@ -54,7 +54,7 @@ def test_ada_segment_strategy_learns_and_snapshots():
 def _strategy_of(config):
     from mmengine.config import Config
 
-    from mmada.engine.runner.strategies import check_explore_settings
+    from mmada.engine.runner.settings import check_explore_settings
     cfg = Config.fromfile(config)
     assert cfg.train_cfg.type == 'ExploreLoop'
     s = check_explore_settings(cfg.train_cfg)

@@ -1,6 +1,7 @@
 """Ada-Segment's automated exploration and adaptation (Algorithm 1) as an
 mmengine loop."""
 import copy
+import os.path as osp
 import time
 from typing import Any, Dict, List, Optional
 
@@ -12,12 +13,15 @@ from mmdet.registry import LOOPS
 
 from mmada.controller import WeightController
 from mmada.engine.hooks import LossWeightHook
-from mmada.utils import derive_seed, load_checkpoint_file, seed_everything
+from mmada.utils import derive_seed, seed_everything
 from .evaluate import evaluate_member
+from .explore_state import (STATE_FILE, check_state, load_state,
+                            save_best_model, save_state)
 from .population import (broadcast, interval_batches, member_dataloader_cfg,
                          unwrap)
 from .report import ExploreReport
-from .strategies import build_strategy, check_explore_settings, loss_problem
+from .settings import check_explore_settings
+from .strategies import build_strategy, loss_problem
 
 @LOOPS.register_module()
 class ExploreLoop(BaseLoop):
@@ -25,7 +29,7 @@ class ExploreLoop(BaseLoop):
 
     Selected with ``train_cfg = dict(type='ExploreLoop', max_epochs=...,
     population=8, ...)`` (keys and defaults: ``EXPLORE_KEYS`` in
-    strategies.py) and ``runner_type = 'ExploreRunner'`` (which spreads the
+    settings.py) and ``runner_type = 'ExploreRunner'`` (which spreads the
     members over the processes). The schedule, model, data and evaluator are
     those of an ordinary training config; its first interval is the pseudo
     epoch (all weights 1, gives the initial loss l^1), the T following
@@ -57,8 +61,9 @@ class ExploreLoop(BaseLoop):
     Output in ``work_dir``: ``controller.pth`` (every pi^t; what transfer
     loads), ``explore_log.jsonl`` (one line per checkpoint),
     ``best_model.pth`` (M_best^T), ``explore_state.pth`` (``resume=True``
-    continues after the last checkpoint in it), ``loss_weights.png``,
-    ``pq.png`` and ``learning.png``.
+    continues after the last checkpoint in it; see explore_state.py),
+    ``progress.json`` (where the run is), ``loss_weights.png``, ``pq.png``
+    and ``learning.png``.
 
     Args:
         runner (ExploreRunner): The runner.
@@ -66,7 +71,7 @@ class ExploreLoop(BaseLoop):
             dataloader is made from it).
         max_epochs (int, optional): Length of the schedule in epochs.
         max_iters (int, optional): Or in iterations.
-        **settings: The exploration's keys (``strategies.EXPLORE_KEYS``).
+        **settings: The exploration's keys (``settings.EXPLORE_KEYS``).
     """
 
     def __init__(self,
@@ -116,7 +121,9 @@ class ExploreLoop(BaseLoop):
                               if isinstance(h, LossWeightHook))
         self.strategy = None  # needs the loss names (patterns: 1st forward)
         self.best_local = None  # (v, member, state) of this group's best
-        self.report = ExploreReport(self)
+        self.report = ExploreReport(runner, self.num_checkpoints,
+                                    s['population'], self.interval,
+                                    len(self.layout.my_members))
 
     @property
     def max_epochs(self) -> int:
@@ -140,7 +147,11 @@ class ExploreLoop(BaseLoop):
         self._check_schedulers()
         self.loss_hook.set_process_group(self.runner.group,
                                          self.layout.group_size > 1)
-        self.report.log_plan()
+        hook = self.loss_hook
+        self.report.log_plan(
+            self.settings, hook.names if hook.names_known else hook.patterns,
+            len(self.dataloader.dataset), len(self.val_dataloader.dataset),
+            self.layout.group_size)
         state = self.resume() if self.runner.cfg.get('resume') else None
         if state is None:
             state = self.pseudo_epoch()  # l^1, M^0 and its PQ
@@ -168,7 +179,7 @@ class ExploreLoop(BaseLoop):
 
     def pseudo_epoch(self) -> Dict[str, Any]:
         """"One pseudo training epoch with all loss weights equal to 1"."""
-        self.report.log('pseudo epoch: all loss weights 1')
+        self.report.log_pseudo_epoch()
         losses = broadcast(self.train_interval(0, None))  # l^1, rank 0's
         self.strategy = self.strategy or build_strategy(
             self.settings, self.loss_hook.names, self.num_checkpoints,
@@ -181,7 +192,8 @@ class ExploreLoop(BaseLoop):
         state = broadcast(
             dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
                  best_loss_weights=None, member=self.member_state()))
-        self.report.add_pseudo_epoch(losses, state['v_best'])
+        self.report.add_pseudo_epoch(self.loss_hook.names, losses,
+                                     state['v_best'])
         self.save(state)
         return state
 
@@ -354,8 +366,7 @@ class ExploreLoop(BaseLoop):
 
     def evaluate(self) -> Dict[str, float]:
         start = time.perf_counter()
-        self.report.log(f'evaluating on {len(self.val_dataloader.dataset)} '
-                        'proxy val images')
+        self.report.log_evaluation(len(self.val_dataloader.dataset))
         metrics = evaluate_member(self.runner.model, self.val_dataloader,
                                   self.evaluator, self.runner.group,
                                   self.layout.group_size)
@@ -416,48 +427,44 @@ class ExploreLoop(BaseLoop):
                     max_iters=self._max_iters)
 
     def save(self, state: Dict[str, Any]) -> None:
-        """Everything to resume after checkpoint t (atomic writes, rank 0)."""
+        """Everything to resume after checkpoint t (atomic writes, rank 0):
+        the resume state and the strategy's files, then the report's."""
         self.runner.call_hook('before_save_checkpoint', checkpoint=state)
         if is_main_process():
-            self.report.save(state, self.strategy)
+            save_state(self.runner.work_dir, state, self.strategy,
+                       strategy_type=self.settings['strategy'],
+                       loss_names=self.loss_hook.names,
+                       schedule=self.schedule, history=self.report.history,
+                       timing=self.report.timing)
+            self.report.save()
         barrier()
 
     def resume(self) -> Optional[Dict[str, Any]]:
         """The state after the last finished checkpoint, if any."""
-        path = self.report.path('explore_state.pth')
-        try:
-            state = load_checkpoint_file(path, map_location='cpu')
-        except FileNotFoundError:
+        path = osp.join(self.runner.work_dir, STATE_FILE)
+        state = load_state(path)
+        if state is None:
             self.runner.logger.info(f'resume: no {path} yet; starting afresh')
             return None
         self.runner.call_hook('after_load_checkpoint', checkpoint=state)
         self.loss_hook.adopt_names(state['loss_names'])  # were patterns
-        if state['loss_names'] != self.loss_hook.names:
-            raise ValueError(f'{path}: made for the losses '
-                             f'{state["loss_names"]}, this config weights '
-                             f'{self.loss_hook.names}')
-        saved = state.get('schedule')  # absent in files of mmada <= 0.3
-        if saved is not None and saved != self.schedule:
-            diff = ', '.join(f'{k} {saved[k]} -> {self.schedule[k]}'
-                             for k in saved if saved[k] != self.schedule[k])
-            raise ValueError(f'{path}: made with another exploration schedule '
-                             f'({diff}); resume with the settings it was '
-                             'made with, or start in a new work_dir')
-        if state['strategy_type'] != self.settings['strategy']:
-            raise ValueError(f'{path}: made by train_cfg.strategy='
-                             f'{state["strategy_type"]!r}, this config has '
-                             f'{self.settings["strategy"]!r}')
+        check_state(path, state, self.loss_hook.names, self.schedule,
+                    self.settings['strategy'])
         self.strategy = self.strategy or build_strategy(
             self.settings, self.loss_hook.names, self.num_checkpoints,
             self.seed)
         self.strategy.load_state_dict(state['strategy'])
-        self.report.load(state)
+        self.report.restore(state)
         self.runner.logger.info(
             f'resumed from {path} after checkpoint {state["checkpoint"]}/'
             f'{self.num_checkpoints}')
         return state
 
     def finish(self, state: Dict[str, Any]) -> None:
+        """M_best^T to best_model.pth; the report's last lines."""
         if is_main_process():
-            self.report.finish(state)
+            save_best_model(self.runner.work_dir,
+                            unwrap(self.runner.model).state_dict(),
+                            self.dataloader.dataset.metainfo, state)
+            self.report.finish(state['v_best'])
         barrier()

@@ -8,8 +8,8 @@ from mmengine.dist import get_dist_info
 from mmengine.runner import Runner
 from mmengine.registry import RUNNERS
 
-from .strategies import check_explore_settings
 from .population import MemberLayout
+from .settings import check_explore_settings
 
 #: the loops an ExploreRunner runs (a population over the processes)
 EXPLORE_LOOPS = ('ExploreLoop', 'RewardAuditLoop')

@@ -1,16 +1,19 @@
 """What an exploration tells and leaves behind: log lines with progress and
-ETA, one JSON line per checkpoint, the controller file, the resume state, the
-best model and two plots. Files are written atomically by rank 0."""
+ETA, ``progress.json`` (the same progress for a program to read), one JSON
+line per checkpoint (``explore_log.jsonl``) and three plots. Files are
+written by rank 0; the resume state, the strategy's files and the best model
+are ``explore_state.py``'s."""
 import json
+import os
 import os.path as osp
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
+from mmengine.dist import is_main_process
 
 from mmada.controller.controller import log_weights, rms
-from mmada.utils import atomic_torch_save, atomic_write
-from .population import unwrap
+from mmada.utils import atomic_write
 
 PQ_KEYS = ('PQ', 'PQ_th', 'PQ_st', 'SQ', 'RQ')
 # per checkpoint, in explore_log.jsonl ("controller"), the visualizer
@@ -20,70 +23,122 @@ DIAGNOSTICS = ('reward_local_mean', 'reward_local_std', 'reward_imp_mean',
                'reward_imp_std', 'reward_total_mean', 'reward_total_std',
                'grad_norm', 'grad_norm_centred', 'grad_cosine_centred',
                'offset_share', 'policy_move', 'state_move')
+PROGRESS_FILE = 'progress.json'
 
 
 class ExploreReport:
-    """Progress, history and artifacts of an :class:`ExploreLoop` (read
-    through its public attributes and its runner's)."""
+    """Progress, history and artifacts of an :class:`ExploreLoop`.
 
-    def __init__(self, loop) -> None:
-        self.loop = loop
-        self.runner = loop.runner
-        self.num_checkpoints = loop.num_checkpoints
+    ``progress.json`` is rewritten at each step of the run (rank 0) with
+    ``phase`` (``'starting'``, ``'pseudo epoch'``, ``'training'``,
+    ``'evaluating'``, ``'done'``), ``checkpoint`` (t, None before the first)
+    of ``checkpoints`` (T), ``member`` (j, 0-based as in explore_log.jsonl,
+    None before the first) of ``population`` (m), ``elapsed`` and ``eta``
+    (seconds; ``eta`` None until a member is done) as of ``timestamp``
+    (``time.time()``).
+
+    Args:
+        runner (ExploreRunner): Its logger, visualizer and work_dir.
+        num_checkpoints (int): T.
+        population (int): m.
+        interval (int): q, iterations per interval.
+        num_members (int): How many members this process trains at each
+            checkpoint (the ETA counts them).
+    """
+
+    def __init__(self, runner, num_checkpoints: int, population: int,
+                 interval: int, num_members: int) -> None:
+        self.runner = runner
+        self.num_checkpoints = num_checkpoints
+        self.population = population
+        self.interval = interval
+        self.num_members = num_members
+        self.loss_names: Optional[List[str]] = None  # known after 1 interval
         self.history: List[Dict[str, Any]] = []
         self.timing = dict(train=0.0, eval=0.0, total=0.0)
         self._start = time.perf_counter()
         self._members_done = 0
+        self._eta = None  # (seconds left, when)
+        self.progress = dict(phase='starting', checkpoint=None,
+                             checkpoints=num_checkpoints, member=None,
+                             population=population)
 
-    # -- log lines ------------------------------------------------------------
+    # -- log lines and progress.json -----------------------------------------
     def log(self, msg: str) -> None:
         self.runner.logger.info(f'[explore] {msg}')
 
-    def log_plan(self) -> None:
-        loop, s = self.loop, self.loop.settings
-        hook = loop.loss_hook
-        names = hook.names if hook.names_known else hook.patterns
+    def log_plan(self, settings: Dict[str, Any], loss_names: Sequence[str],
+                 num_train: int, num_val: int, group_size: int) -> None:
+        """What runs: the settings, the weighted losses (or their patterns),
+        the proxy splits' sizes (images) and the processes."""
+        s = settings
         self.log(
-            f'm={s["population"]} members, T={self.num_checkpoints} '
-            f'checkpoints, q={loop.interval} iterations per interval (+ the '
+            f'm={self.population} members, T={self.num_checkpoints} '
+            f'checkpoints, q={self.interval} iterations per interval (+ the '
             f'pseudo epoch), sigma={s["sigma"]}, reward={s["reward"]}; '
-            f'{len(names)} weighted losses {names}; proxy train '
-            f'{len(loop.dataloader.dataset)} images, proxy val '
-            f'{len(loop.val_dataloader.dataset)} images; '
+            f'{len(loss_names)} weighted losses {loss_names}; proxy train '
+            f'{num_train} images, proxy val {num_val} images; '
             f'{self.runner.world_size} process(es), '
-            f'{loop.layout.group_size} per member; output in '
+            f'{group_size} per member; output in '
             f'{self.runner.work_dir}')
         if s['cooldown_iters']:
             self.log(f'v after a cooldown of {s["cooldown_iters"]} iterations '
                      f'({s["cooldown_schedule"]} lr to 0) of a copy of each '
-                     f'member: x{1 + s["cooldown_iters"] / loop.interval:.2f}'
+                     f'member: x{1 + s["cooldown_iters"] / self.interval:.2f}'
                      ' training iterations')
+        self._set_progress('starting')
+
+    def log_pseudo_epoch(self) -> None:
+        self.log('pseudo epoch: all loss weights 1')
+        self._set_progress('pseudo epoch')
 
     def log_member(self, t: int, member: int) -> None:
-        mine = len(self.loop.layout.my_members)
-        total = mine * self.num_checkpoints
+        total = self.num_members * self.num_checkpoints
         done = self._members_done
         elapsed = time.perf_counter() - self._start
         eta = ''
         if done:
-            left = total - done
-            eta = f', ETA {_hms(elapsed / done * left)}'
+            left = elapsed / done * (total - done)
+            self._eta = (left, time.perf_counter())
+            eta = f', ETA {_hms(left)}'
         self.log(f'checkpoint {t}/{self.num_checkpoints}, member '
-                 f'{member + 1}/{self.loop.settings["population"]}: '
-                 f'training {self.loop.interval} iterations{eta}')
+                 f'{member + 1}/{self.population}: '
+                 f'training {self.interval} iterations{eta}')
         self._members_done += 1
+        self._set_progress('training', checkpoint=t, member=member)
+
+    def log_evaluation(self, num_images: int) -> None:
+        self.log(f'evaluating on {num_images} proxy val images')
+        self._set_progress('evaluating')
+
+    def _set_progress(self, phase: str, **where) -> None:
+        """progress.json (rank 0) with ``phase`` and, if given, the
+        checkpoint and member."""
+        self.progress.update(phase=phase, **where)
+        if not is_main_process():
+            return
+        now = time.perf_counter()
+        eta = None
+        if self._eta is not None:
+            eta = max(0.0, self._eta[0] - (now - self._eta[1]))
+        _replace_json(
+            dict(self.progress, elapsed=now - self._start, eta=eta,
+                 timestamp=time.time()), self.path(PROGRESS_FILE))
 
     # -- history --------------------------------------------------------------
-    def add_pseudo_epoch(self, losses: np.ndarray, v: float) -> None:
+    def add_pseudo_epoch(self, loss_names: Sequence[str], losses: np.ndarray,
+                         v: float) -> None:
+        """l^1 and the pseudo-epoch model's PQ (checkpoint 0)."""
+        self.loss_names = list(loss_names)
         self.history.append(
             dict(checkpoint=0, pseudo_epoch=True, losses=_floats(losses),
                  v_best=v, time=self._times()))
         self.log(f'pseudo epoch done: PQ {v:.2f}; l^1 = ' + _named(
-            self.loop.loss_hook.names, losses))
+            self.loss_names, losses))
 
     def add_checkpoint(self, t, loss_weights, samples, results, rewards, best,
                        update, state) -> None:
-        names = self.loop.loss_hook.names
+        names = self.loss_names
         members = []
         for r, sample, reward in zip(results, samples, rewards):
             metrics = {
@@ -143,55 +198,32 @@ class ExploreReport:
         t['other'] = t['total'] - t['train'] - t['eval']
         return {k: round(v, 3) for k, v in t.items()}
 
+    def restore(self, state: Dict[str, Any]) -> None:
+        """Go on from a resumed state: its history, timing and loss
+        names."""
+        self.loss_names = list(state['loss_names'])
+        self.history = list(state['history'])
+        self.timing = dict(state['timing'])
+        self._start = time.perf_counter() - self.timing['total']
+        self._members_done = self.num_members * state['checkpoint']
+
     # -- files ----------------------------------------------------------------
     def path(self, name: str) -> str:
         return osp.join(self.runner.work_dir, name)
 
-    def save(self, state: Dict[str, Any], strategy) -> None:
-        """The resume state, the controller, the JSON lines and the plots.
-
-        The resume state is written first and alone decides where a resumed
-        run continues; the other files are derived from it.
-        """
-        full = dict(state, strategy=strategy.state_dict(),
-                    strategy_type=self.loop.settings['strategy'],
-                    loss_names=self.loop.loss_hook.names,
-                    schedule=self.loop.schedule,
-                    history=self.history, timing=dict(self.timing))
-        atomic_torch_save(full, self.path('explore_state.pth'))
-        strategy.save(self.runner.work_dir)
+    def save(self) -> None:
+        """The JSON lines and the plots (after the resume state: they are
+        made from it)."""
         with atomic_write(self.path('explore_log.jsonl'), 'w') as f:
             for entry in self.history:
                 f.write(json.dumps(entry) + '\n')
         self._plot()
 
-    def load(self, state: Dict[str, Any]) -> None:
-        if 'lam_best' in state:  # written by mmada <= 0.2
-            state['best_loss_weights'] = state.pop('lam_best')
-        self.history = list(state['history'])
-        for entry in self.history:  # written by mmada <= 0.2
-            if 'lam' in entry:
-                entry['loss_weights'] = entry.pop('lam')
-            controller = entry.get('controller') or {}
-            if 'lam_after' in controller:
-                controller['loss_weights_after'] = controller.pop('lam_after')
-        self.timing = dict(state['timing'])
-        self._start = time.perf_counter() - self.timing['total']
-        self._members_done = len(self.loop.layout.my_members) * state[
-            'checkpoint']
-
-    def finish(self, state: Dict[str, Any]) -> None:
-        """Save M_best^T as an mmengine checkpoint and say where it all is."""
-        r = self.runner
-        meta = dict(dataset_meta=self.loop.dataloader.dataset.metainfo,
-                    explore=dict(checkpoint=state['checkpoint'],
-                                 v_best=state['v_best']))
-        atomic_torch_save(
-            dict(meta=meta, state_dict=unwrap(r.model).state_dict()),
-            self.path('best_model.pth'))
+    def finish(self, v_best: float) -> None:
+        """Say how it went, how long it took and where it all is."""
         times = self._times()
         self.log(
-            f'done: best PQ on the proxy val split {state["v_best"]:.2f}; '
+            f'done: best PQ on the proxy val split {v_best:.2f}; '
             f'time {_hms(times["total"])} = training {_hms(times["train"])} '
             f'+ evaluation {_hms(times["eval"])} + other '
             f'{_hms(times["other"])} '
@@ -201,6 +233,8 @@ class ExploreReport:
                  f'{self.path("explore_log.jsonl")}; plots: '
                  f'{self.path("loss_weights.png")}, {self.path("pq.png")}, '
                  f'{self.path("learning.png")}')
+        self._eta = (0.0, time.perf_counter())
+        self._set_progress('done')
 
     def _plot(self) -> None:
         import matplotlib
@@ -280,6 +314,18 @@ def _save_fig(fig, path: str) -> None:
     with atomic_write(path, 'wb') as f:
         fig.savefig(f, format='png', dpi=100, bbox_inches='tight')
     plt.close(fig)
+
+
+def _replace_json(obj: Any, path: str) -> None:
+    """``obj`` as JSON to ``path`` through a temporary file and a rename: a
+    reader never sees half a file. Not :func:`mmada.utils.atomic_write`:
+    nothing reads a progress file back after a crash (no fsync), and the
+    fault injection's count of atomic writes stays that of the files a
+    resume reads (``atomic_write@k``)."""
+    tmp = f'{path}.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(obj, f)
+    os.replace(tmp, path)
 
 
 def _floats(values) -> List[float]:

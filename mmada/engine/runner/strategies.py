@@ -1,5 +1,4 @@
-"""How the population's loss weights are chosen at each checkpoint, and the
-exploration's settings (``train_cfg`` of an ``ExploreLoop``).
+"""How the population's loss weights are chosen at each checkpoint.
 
 Strategies are registered in ``EXPLORE_STRATEGIES`` under the name
 ``train_cfg.strategy`` gives: ``'ada-segment'`` (``AdaSegmentStrategy``, the
@@ -7,12 +6,14 @@ paper's weight controller, Eqs. 1-6) here; the baselines in
 ``mmada/baselines/``: ``'pbt'`` (Baseline-P: exploit and explore, no
 controller) and ``'am-lfs'`` (the paper's Table 6 AM-LFS: a learned Gaussian
 over log lambda, no state). A strategy is pure logic (the runner trains and
-evaluates) with ``from_settings(settings, loss_names, num_checkpoints,
-seed)``, ``propose``, ``learn``, ``record_best``, ``state_dict``,
-``load_state_dict`` and ``save``; a new one registers with
+evaluates; ``explore_state.py`` writes its files) with
+``from_settings(settings, loss_names, num_checkpoints, seed)``, ``propose``,
+``learn``, ``record_best``, ``state_dict``, ``load_state_dict`` and
+``artifacts`` (``{file name: object}``, what is saved next to the resume
+state); a new one registers with
 ``@EXPLORE_STRATEGIES.register_module(name=...)`` and is chosen by config.
+The settings the strategies read are ``settings.EXPLORE_KEYS``.
 """
-import os.path as osp
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -21,76 +22,11 @@ from mmengine.registry import Registry
 
 from mmada.controller import WeightController, ada_segment_rewards
 from mmada.controller.rewards import DEFAULT_STD_FLOOR, reward_terms
-from mmada.utils import atomic_torch_save
-
 
 #: name (``train_cfg.strategy``) -> strategy class
 EXPLORE_STRATEGIES = Registry(
     'explore strategy',
     locations=['mmada.engine.runner.strategies', 'mmada.baselines'])
-EXPLORE_KEYS = dict(
-    strategy='ada-segment',  # or 'pbt' (Baseline-P), 'am-lfs' (AM-LFS)
-    strategy_cfg=dict(),  # more kwargs of the pbt / am-lfs strategy
-    population=8,  # m
-    checkpoints=None,  # T; default: intervals in the schedule - 1
-    interval=None,  # q iterations; default: one epoch
-    sigma=0.2,  # Eq. 2
-    reward='local+imp',  # Eq. 5, or 'local' (the reward ablation)
-    # ada_segment_rewards' baseline / std_floor; dict(baseline='none',
-    # std_floor=0.0) is the paper read literally (PAPER_REWARD)
-    reward_cfg=dict(),
-    controller=dict(),  # WeightController kwargs (hidden, lr, ...)
-    seed=None,  # default: the runner's seed
-    metric='coco_panoptic/PQ',  # the reward's v
-    # v measured after a copy of the member trained cooldown_iters more
-    # iterations with the lr annealed to 0 (candidate (b) of the reward
-    # audit; the member goes on from before its cooldown); 0: the paper's
-    # v, the PQ one interval later
-    cooldown_iters=0,
-    cooldown_schedule='linear')  # or 'cosine' (reward_audit.cooldown_factor)
-
-
-def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
-    """The exploration's keys of ``train_cfg`` with the defaults of
-    ``EXPLORE_KEYS``; a one-line error naming the key for anything wrong."""
-    settings = {
-        k: v
-        for k, v in train_cfg.items()
-        if k not in ('type', 'max_epochs', 'max_iters')
-    }
-    unknown = sorted(set(settings) - set(EXPLORE_KEYS))
-    if unknown:
-        raise KeyError(f'train_cfg: unknown ExploreLoop keys {unknown}; '
-                       f'expected max_epochs or max_iters and '
-                       f'{sorted(EXPLORE_KEYS)}')
-    s = {**EXPLORE_KEYS, **settings}
-    if not isinstance(s['population'], int) or s['population'] < 2:
-        raise ValueError('train_cfg.population must be an integer >= 2 '
-                         f'(rewards compare members), got {s["population"]!r}')
-    if not s['sigma'] > 0:
-        raise ValueError(f'train_cfg.sigma must be > 0, got {s["sigma"]}')
-    for key, name in (('checkpoints', 'T'), ('interval', 'q')):
-        if s[key] is not None and s[key] < 1:
-            raise ValueError(f'train_cfg.{key} ({name}) must be >= 1, got '
-                             f'{s[key]}')
-    names = strategy_names()
-    if s['strategy'] not in names:
-        raise ValueError(f'train_cfg.strategy must be one of {names}, '
-                         f'got {s["strategy"]!r}')
-    if s['strategy_cfg'] and s['strategy'] == 'ada-segment':
-        raise ValueError("train_cfg.strategy_cfg is for 'pbt' and 'am-lfs'; "
-                         "Ada-Segment's settings are train_cfg.controller and "
-                         'reward_cfg')
-    if not isinstance(s['cooldown_iters'], int) or s['cooldown_iters'] < 0:
-        raise ValueError('train_cfg.cooldown_iters must be an integer >= 0, '
-                         f'got {s["cooldown_iters"]!r}')
-    if s['cooldown_schedule'] not in ('linear', 'cosine'):
-        raise ValueError("train_cfg.cooldown_schedule must be 'linear' or "
-                         f"'cosine', got {s['cooldown_schedule']!r}")
-    if s['reward'] not in ('local+imp', 'local'):
-        raise ValueError("train_cfg.reward must be 'local+imp' or 'local', "
-                         f'got {s["reward"]!r}')
-    return s
 
 
 def loss_problem(names: List[str], losses: np.ndarray) -> Optional[str]:
@@ -210,7 +146,6 @@ class AdaSegmentStrategy:
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         self.controller.load_state_dict(state)
 
-    def save(self, work_dir: str) -> None:
+    def artifacts(self) -> Dict[str, Any]:
         """controller.pth: every pi^t, what a transfer run loads."""
-        atomic_torch_save(self.controller.state_dict(),
-                          osp.join(work_dir, 'controller.pth'))
+        return {'controller.pth': self.controller.state_dict()}
