@@ -59,8 +59,8 @@ class ScalarizerWeighting(LossWeighting):
 
     A scalarizer with a ``step`` method (DWA) has it called once per
     ``interval`` iterations (by default one epoch, the train dataloader's
-    length; :class:`~mmada.engine.hooks.LossWeightHook` calls
-    :meth:`after_interval`), which rolls its history of epoch-mean losses.
+    length: :meth:`after_interval`), which rolls its history of epoch-mean
+    losses.
 
     Choices:
 
@@ -241,7 +241,7 @@ class ScalarizerWeighting(LossWeighting):
             return loss_weights * (len(loss_weights) / loss_weights.sum())
         return loss_weights * self.scale
 
-    # -- training: called by LossWeightHook -----------------------------------
+    # -- training (see LossWeighting) -----------------------------------------
     def before_train(self, max_iters: int, iters_per_epoch: int) -> None:
         """A scalarizer with a ``step`` (DWA) is stepped every ``interval``
         iterations (default: ``iters_per_epoch``)."""
@@ -252,10 +252,10 @@ class ScalarizerWeighting(LossWeighting):
         """Roll the scalarizer's history (DWA: the epoch's mean losses,
         which it summed itself from the same all-reduced L; ``losses`` is
         not needed). The weights stay the rule's own: returns None."""
-        self.end_interval()
+        self.step_scalarizer()
         return None
 
-    def end_interval(self) -> None:
+    def step_scalarizer(self) -> None:
         """Call the scalarizer's ``step`` (if it has one)."""
         if self.scalarizer is not None and hasattr(self.scalarizer, 'step'):
             self.scalarizer.step()
@@ -320,7 +320,7 @@ class ScalarizerWeighting(LossWeighting):
 
     def _replay_steps(self, steps: List[int], num_calls: int) -> None:
         for _ in range(steps.count(num_calls)):
-            self.end_interval()
+            self.step_scalarizer()
 
 
 def torchjd_version() -> str:

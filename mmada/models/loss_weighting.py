@@ -9,6 +9,11 @@ loss dict by their weights (the trick ``torch.nn.utils.parametrize`` uses; the
 state dict, the class name and everything else stay as they were). The
 unweighted values of the named losses are kept for the controller.
 
+The model's :class:`LossWeighting` (``model.loss_weighting``) is the one
+owner of lambda: the exploration loop, a weighting rule and the head
+gradient scaling read and set it there (``LossWeightHook`` builds it, logs
+the weights and saves its state).
+
 With every weight 1 nothing is multiplied: training is bit-for-bit plain mmdet
 training.
 """
@@ -18,32 +23,42 @@ from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
+import torch.distributed as torch_dist
+from mmengine.dist import is_distributed
 from torch import Tensor, nn
 
 LossValue = Union[Tensor, List[Tensor]]
 
 
 class LossWeighting:
-    """Weights of named losses, and their last unweighted values.
+    """Weights of named losses, their unweighted values summed over an
+    interval, and the heads' 1/lambda gradient scaling.
 
     The base class is the rule "weights set from outside" (an exploration
     sets them per member); a weighting rule that sets them itself subclasses
     it, registers into mmdet's ``MODELS`` and is built by
-    :class:`~mmada.engine.hooks.LossWeightHook`, which calls (in this order):
+    :class:`~mmada.engine.hooks.LossWeightHook`. Call order:
 
     .. code-block:: python
 
-        rule = MODELS.build(cfg)                      # hook __init__
-        rule.set_losses(losses)                       # hook before_run
-        rule.bind(model)                              # hook before_run
+        rule = MODELS.build(cfg)                       # hook __init__
+        rule.set_losses(losses)                        # hook before_run
+        add_loss_weighting(model, rule)                # hook: rule.bind(model)
+        rule.scale_head_gradients(model, heads)        # hook, head_lr_scaling
         rule.before_train(max_iters, iters_per_epoch)  # hook before_train
+        rule.attach_optimizer(optimizer)               # hook before_train
         for iteration in range(1, max_iters + 1):
-            model.parse_losses(losses)                # rule(losses)
+            model.parse_losses(losses)  # rule(losses): weighted, summed
             if rule.interval and iteration % rule.interval == 0:
-                new = rule.after_interval(mean_losses)  # hook, all-reduced
-                if new is not None:
-                    hook.set_loss_weights(new)
-        checkpoint['loss_weights']['weighting'] = rule.state_dict()
+                rule.end_interval()     # hook: after_interval(mean losses)
+        checkpoint['loss_weights'] = rule.checkpoint_state()  # hook
+
+    An exploration sets lambda per member instead::
+
+        rule.set_loss_weights(loss_weights)
+        rule.reset_losses()
+        ...                             # q iterations
+        losses = rule.interval_losses()
 
     Args:
         losses (Sequence[str], optional): Loss names, or ``fnmatch`` patterns
@@ -65,9 +80,19 @@ class LossWeighting:
         self.values: Optional[Tensor] = None  # last unweighted, detached
         # called with the weights that weighted each loss dict (None: all 1)
         self.listeners: List[Callable[[Optional[List[float]]], None]] = []
+        self.head_scaling: Optional['HeadGradScaling'] = None
+        self._heads: Optional[tuple] = None  # (model, heads, min_lambda)
+        self._network_optimizer = None
+        # the interval's sums of the unweighted losses, and the processes
+        # they are all-reduced over (see set_process_group)
+        self._sum: Optional[Tensor] = None
+        self._count = 0
+        self._group = None
+        self._data_parallel = True
         if losses is not None:
             self.set_losses(losses)
 
+    # -- the losses -----------------------------------------------------------
     def set_losses(self, losses: Sequence[str]) -> None:
         """Set the loss names or patterns (see the class docstring)."""
         if isinstance(losses, str) or not losses or not all(
@@ -81,8 +106,15 @@ class LossWeighting:
 
     def set_names(self, names: Sequence[str]) -> None:
         """Fix the loss names: the patterns resolved (by :meth:`resolve` or
-        by an earlier run, on resume)."""
+        by an earlier run, on resume); the head scaling starts here."""
         self.names = list(names)
+        self._build_head_scaling()
+
+    def adopt_names(self, names: Sequence[str]) -> None:
+        """Take the loss names an earlier run resolved from the patterns (a
+        resumed run has not seen a loss dict yet); no-op if names are set."""
+        if self.names is None:
+            self.set_names(names)
 
     def bind(self, model: nn.Module) -> None:
         """Called once with the (unwrapped) model the weighting serves.
@@ -111,9 +143,13 @@ class LossWeighting:
         self.set_names(names)
         return names
 
+    # -- lambda ---------------------------------------------------------------
     def set_loss_weights(self,
                          loss_weights: Optional[Sequence[float]]) -> None:
-        """Set lambda (in the order of :attr:`names`); None means all 1."""
+        """Set lambda (in the order of :attr:`names`); None means all 1.
+
+        The head scaling follows at the next loss dict (see
+        :attr:`listeners`)."""
         if loss_weights is not None:
             loss_weights = [float(w) for w in loss_weights]
             if self.names is not None and len(loss_weights) != len(
@@ -122,7 +158,91 @@ class LossWeighting:
                                  f'{len(self.names)} losses {self.names}')
         self.loss_weights = loss_weights
 
-    # -- training: called by LossWeightHook -----------------------------------
+    def scale_head_gradients(self,
+                             model: nn.Module,
+                             heads: Dict[str, Sequence[str]],
+                             min_lambda: float = 0.1) -> None:
+        """Scale each head's gradients by 1/lambda (:class:`HeadGradScaling`
+        following this weighting), from the moment the names are known.
+
+        Args:
+            model (nn.Module): The unwrapped model.
+            heads (dict): Loss name -> module prefixes of its head.
+            min_lambda (float): Clamp of lambda before inverting.
+                Defaults to 0.1.
+        """
+        self._heads = (model, heads, min_lambda)
+        self._build_head_scaling()
+
+    def attach_optimizer(self, optimizer) -> None:
+        """The network's optimizer, whose SGD momentum the head scaling
+        keeps in step (:meth:`HeadGradScaling.attach_optimizer`)."""
+        self._network_optimizer = optimizer
+        if self.head_scaling is not None:
+            self.head_scaling.attach_optimizer(optimizer)
+
+    def _build_head_scaling(self) -> None:
+        if (self._heads is None or self.names is None
+                or self.head_scaling is not None):
+            return
+        model, heads, min_lambda = self._heads
+        self.head_scaling = HeadGradScaling(model, heads, self.names,
+                                            min_lambda, source=self)
+        self.head_scaling.attach_optimizer(self._network_optimizer)
+
+    # -- the interval losses --------------------------------------------------
+    def set_process_group(self, group, data_parallel: bool) -> None:
+        """The processes that train this model together.
+
+        Args:
+            group: The process group the interval losses are all-reduced
+                over (None: the whole world).
+            data_parallel (bool): Whether the processes of ``group`` train
+                one model on shards of the data (False: each process trains
+                its own, e.g. an exploration's single-process members).
+        """
+        self._group = group
+        self._data_parallel = bool(data_parallel)
+
+    def interval_losses(self) -> np.ndarray:
+        """Mean unweighted losses since the last reset, all-reduced over the
+        process group if data-parallel (see :meth:`set_process_group`);
+        resets the sums.
+
+        Raises:
+            RuntimeError: No loss dict was weighted since the last reset.
+        """
+        total = torch.zeros(len(self.names) + 1, dtype=torch.float64)
+        if self._sum is not None:
+            total[:-1] = self._sum.cpu()
+        total[-1] = self._count
+        if self._data_parallel and is_distributed():
+            total = _all_reduce_sum(total, self._group)
+        if total[-1] == 0:
+            raise RuntimeError('no training iteration since the last '
+                               'interval: no loss to report')
+        self.reset_losses()
+        return (total[:-1] / total[-1]).numpy()
+
+    def reset_losses(self) -> None:
+        """Forget the losses summed so far."""
+        self._sum, self._count = None, 0
+
+    def end_interval(self) -> bool:
+        """The end of an interval of :attr:`interval` iterations: the rule
+        sees its mean losses (:meth:`after_interval`) and its new weights,
+        if any, are set.
+
+        Returns:
+            bool: Whether the rule set new weights.
+        """
+        loss_weights = self.after_interval(self.interval_losses())
+        if loss_weights is None:
+            return False
+        self.set_loss_weights(loss_weights)
+        return True
+
+    # -- training: what a rule overrides --------------------------------------
     def before_train(self, max_iters: int, iters_per_epoch: int) -> None:
         """The schedule, once the train loop exists (before iteration 1).
 
@@ -147,19 +267,42 @@ class LossWeighting:
         return None
 
     def state_dict(self) -> dict:
-        """What a resumed run needs besides :attr:`names` and
-        :attr:`loss_weights` (which LossWeightHook saves)."""
+        """What a resumed run needs besides the names, lambda and the
+        interval sums (which :meth:`checkpoint_state` adds)."""
         return {}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what :meth:`state_dict` returned."""
 
+    # -- resume ---------------------------------------------------------------
+    def checkpoint_state(self) -> dict:
+        """A checkpoint's ``loss_weights``: the names, lambda, the interval
+        sums and the rule's :meth:`state_dict`."""
+        return dict(
+            names=self.names,
+            loss_weights=self.loss_weights,
+            sum=None if self._sum is None else self._sum.cpu(),
+            count=self._count,
+            weighting=self.state_dict())
+
+    def load_checkpoint_state(self, state: dict) -> None:
+        """Restore what :meth:`checkpoint_state` returned."""
+        if state.get('names') is not None:
+            self.adopt_names(state['names'])
+        self.set_loss_weights(state['loss_weights'])
+        if state.get('weighting'):  # e.g. GradNorm's w and L(0)
+            self.load_state_dict(state['weighting'])
+        self._sum, self._count = state['sum'], state['count']
+
+    # -- per loss dict --------------------------------------------------------
     def __call__(self, losses: Dict[str, LossValue]) -> Dict[str, LossValue]:
-        """Weight a loss dict (a new dict; the input is not modified)."""
+        """Weight a loss dict (a new dict; the input is not modified) and add
+        its unweighted values to the interval sums."""
         if self.names is None or any(n not in losses for n in self.names):
             self.resolve(list(losses))
         self.values = torch.stack(
             [reduce_loss(losses[n]).detach() for n in self.names])
+        self._add_to_sums(self.values)
         weights = self.loss_weights
         for listener in self.listeners:
             listener(weights)
@@ -170,6 +313,12 @@ class LossWeighting:
             if weight != 1.0:
                 losses[name] = _scale(losses[name], weight)
         return losses
+
+    def _add_to_sums(self, values: Tensor) -> None:
+        values = values.to(torch.float64)
+        self._sum = values if self._sum is None else (
+            self._sum.to(values.device) + values)
+        self._count += 1
 
 
 def _is_pattern(name: str) -> bool:
@@ -187,6 +336,16 @@ def _scale(value: LossValue, weight: float) -> LossValue:
     if isinstance(value, Tensor):
         return value * weight
     return [v * weight for v in value]
+
+
+def _all_reduce_sum(tensor: Tensor, group=None) -> Tensor:
+    """Sum over ``group`` (gloo: CPU tensors; nccl: via the current GPU)."""
+    if torch_dist.get_backend(group) == 'nccl':
+        cuda = tensor.cuda()
+        torch_dist.all_reduce(cuda, group=group)
+        return cuda.cpu()
+    torch_dist.all_reduce(tensor, group=group)
+    return tensor
 
 
 class LossWeightingMixin:

@@ -163,13 +163,13 @@ def test_state_dict_round_trip_through_the_hook():
 
     resumed, model2 = hook_and_model()
     resumed.after_load_checkpoint(None, checkpoint)
-    assert resumed.loss_weights == hook.loss_weights
+    assert resumed.weighting.loss_weights == hook.weighting.loss_weights
     assert torch.equal(resumed.weighting.initial, hook.weighting.initial)
     for m in (model, model2):  # the same next step: Adam's state came back
         m.set(1.0, 1.2, 0.9)
         backward(m)
-    assert resumed.loss_weights == hook.loss_weights
-    assert hook.loss_weights != pytest.approx([1.0, 1.0])
+    assert resumed.weighting.loss_weights == hook.weighting.loss_weights
+    assert hook.weighting.loss_weights != pytest.approx([1.0, 1.0])
 
 
 def test_smoke_tiny_cascade_panoptic():

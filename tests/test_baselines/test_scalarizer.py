@@ -252,7 +252,7 @@ def train(hook, model, iters, start=0):
         backward(model)
         runner.iter = it
         hook.after_train_iter(runner, it)
-        out.append(list(hook.loss_weights))
+        out.append(list(hook.weighting.loss_weights))
     return out
 
 
@@ -284,7 +284,7 @@ def test_resume_through_the_hook_is_identical(kind):
     resumed, model2 = make_hook(kind)
     resumed.after_load_checkpoint(None, checkpoint)
     assert torch.equal(torch.get_rng_state(), rng)  # the replay drew none
-    assert resumed.loss_weights == first.loss_weights
+    assert resumed.weighting.loss_weights == first.weighting.loss_weights
     after = train(resumed, model2, 8, start=7)
     assert before + after == straight  # exactly
     for key, value in resumed.weighting.scalarizer.state_dict().items():

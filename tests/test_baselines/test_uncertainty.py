@@ -164,11 +164,11 @@ def test_state_dict_round_trip_through_the_hook():
     resumed.after_load_checkpoint(None, checkpoint)
     assert log_var(resumed.weighting) == log_var(hook.weighting)
     assert log_var(hook.weighting) != [0.0, 0.0]
-    assert resumed.loss_weights == hook.loss_weights
+    assert resumed.weighting.loss_weights == hook.weighting.loss_weights
     for m in (model, model2):  # the same next step: Adam's state came back
         backward(m)
     assert log_var(resumed.weighting) == log_var(hook.weighting)
-    assert resumed.loss_weights == hook.loss_weights
+    assert resumed.weighting.loss_weights == hook.weighting.loss_weights
 
 
 def test_a_checkpoint_of_mmada_02_is_refused():

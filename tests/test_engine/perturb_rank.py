@@ -33,7 +33,9 @@ class PerturbRankHook(Hook):
                     p.mul_(1 + self.eps)
 
     def before_train_epoch(self, runner) -> None:
-        self.trained.append(list(runner.train_loop.loss_hook.loss_weights))
+        weighting = runner.train_loop.weighting
+        self.trained.append(list(weighting.loss_weights
+                                 or [1.0] * len(weighting.names)))
 
     def after_run(self, runner) -> None:
         model = runner.model.module if hasattr(runner.model, 'module') \

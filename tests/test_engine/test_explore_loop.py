@@ -266,7 +266,7 @@ def test_a_nan_metric_fails_that_member_alone(pq, ok):
         load_member=lambda start: None,
         report=SimpleNamespace(log_member=lambda t, j: None),
         train_interval=lambda t, w: np.array([0.5, 0.25]),
-        loss_hook=SimpleNamespace(names=['loss_a', 'loss_b']),
+        weighting=SimpleNamespace(names=['loss_a', 'loss_b']),
         evaluate_cooled=lambda t, w: {'coco_panoptic/PQ': pq},
         settings=dict(metric='coco_panoptic/PQ'),
         runner=SimpleNamespace(logger=SimpleNamespace(

@@ -10,8 +10,10 @@ from mmengine.config import Config
 from mmada.engine.hooks import FiniteLossHook
 
 
-def runner_at(iteration, hooks=()):
-    return SimpleNamespace(iter=iteration, hooks=list(hooks))
+def runner_at(iteration, weighting=None):
+    """A runner at ``iteration`` whose model has the loss ``weighting``."""
+    model = SimpleNamespace(loss_weighting=weighting)
+    return SimpleNamespace(iter=iteration, model=model)
 
 
 def test_finite_losses_pass():
@@ -35,10 +37,9 @@ def test_non_finite_loss_stops_naming_it_and_the_iteration(name, value):
 def test_non_finite_loss_weight_stops_naming_it():
     weighting = SimpleNamespace(names=['loss_a', 'loss_b'],
                                 loss_weights=[1.0, math.nan])
-    hook = SimpleNamespace(weighting=weighting)
     with pytest.raises(FloatingPointError,
                        match=r'^Iteration 7: loss_weights/loss_b = nan'):
-        FiniteLossHook().after_train_iter(runner_at(6, [hook]), 6,
+        FiniteLossHook().after_train_iter(runner_at(6, weighting), 6,
                                           outputs=dict(loss=1.0))
 
 

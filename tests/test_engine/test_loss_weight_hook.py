@@ -14,7 +14,6 @@ from toy_controller import write_controller
 
 import mmada  # noqa: F401
 from mmada.engine.hooks import LossWeightHook
-from mmada.engine.hooks import loss_weight_hook
 from mmada.models import AdaSegmentWeighting
 
 NAMES = ['loss_a', 'loss_b']
@@ -42,8 +41,12 @@ class Record(Hook):
         self.values, self.outputs, self.loss_weights = [], [], []
 
     def before_train_iter(self, runner, batch_idx, data_batch=None):
-        self.loss_weights.append(_hook(runner).loss_weights
-                                 if _hook(runner).names_known else None)
+        weighting = _hook(runner).weighting
+        if weighting.names is None:
+            self.loss_weights.append(None)
+        else:
+            self.loss_weights.append(weighting.loss_weights
+                                     or [1.0] * len(weighting.names))
 
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None):
@@ -110,9 +113,7 @@ class TestLossWeightHook(RunnerTestCase):
         hook = LossWeightHook(weighting=dict(
             type='AdaSegmentWeighting', controller=self.controller))
         assert isinstance(hook.weighting, AdaSegmentWeighting)
-        assert not hook.names_known
-        with pytest.raises(RuntimeError, match='after before_run'):
-            hook.patterns
+        assert hook.weighting.patterns is hook.weighting.names is None
 
     def test_old_transfer_hook_gets_a_one_line_answer(self):
         cfg = self.cfg()
@@ -133,16 +134,17 @@ class TestLossWeightHook(RunnerTestCase):
         assert hook.settings == dict(losses=['loss_b'],
                                      heads={'loss_a': ['linear2']},
                                      head_lr_scaling=False, min_lambda=0.1)
-        assert hook.patterns == hook.names == ['loss_b']
-        assert hook.head_scaling is None  # the argument's False won
+        assert hook.weighting.patterns == hook.weighting.names == ['loss_b']
+        assert hook.weighting.head_scaling is None  # the argument's False won
         # without the argument, the config's True: head gradients scaled
         cfg = self.cfg(heads={'loss_a': ['linear2']}, min_lambda=0.5)
         runner = self.build_runner(cfg)
         hook = _hook(runner)
         hook.before_run(runner)
         assert hook.settings['head_lr_scaling'] is True
-        assert hook.head_scaling.min_lambda == 0.5
-        assert hook.loss_weights == [1.0, 1.0]
+        assert hook.weighting.head_scaling.min_lambda == 0.5
+        assert hook.weighting.loss_weights is None  # all 1
+        assert runner.model.loss_weighting is hook.weighting
 
     def test_before_run_checks_the_config(self):
         runner = self.build_runner(self.cfg(min_lambda=-1))
@@ -165,17 +167,17 @@ class TestLossWeightHook(RunnerTestCase):
         record = Record()
         runner.register_hook(record)
         hook.before_run(runner)
-        hook.set_loss_weights([2.0, 0.5])
+        hook.weighting.set_loss_weights([2.0, 0.5])
         runner.train()
         assert len(record.values) == 8
         for (a, b), out in zip(record.values, record.outputs):
             assert out['loss_a'] == pytest.approx(2 * a)
             assert out['loss_b'] == pytest.approx(0.5 * b)
         # the mean since the last reset, then nothing left
-        np.testing.assert_allclose(hook.interval_losses(),
+        np.testing.assert_allclose(hook.weighting.interval_losses(),
                                    np.mean(record.values, axis=0))
         with pytest.raises(RuntimeError, match='no training iteration'):
-            hook.interval_losses()
+            hook.weighting.interval_losses()
 
     def test_static_weights_and_their_head_scaling(self):
         """StaticWeighting through the hook: the weights from the first
@@ -192,26 +194,8 @@ class TestLossWeightHook(RunnerTestCase):
         for (a, b), out in zip(record.values, record.outputs):
             assert out['loss_a'] == pytest.approx(a)
             assert out['loss_b'] == pytest.approx(4 * b)
-        assert hook.head_scaling.scales == {
+        assert hook.weighting.head_scaling.scales == {
             'linear2.weight': 0.25, 'linear2.bias': 0.25}
-
-    def test_interval_losses_all_reduce_only_when_data_parallel(self):
-        hook = LossWeightHook(losses=NAMES)
-        hook.weighting.set_losses(NAMES)
-        hook.weighting(dict(loss_a=torch.tensor(1.0),
-                            loss_b=torch.tensor(3.0)))
-        with mock.patch.object(loss_weight_hook, 'is_distributed',
-                               return_value=True), mock.patch.object(
-                                   loss_weight_hook, '_all_reduce_sum',
-                                   side_effect=lambda t, g: 2 * t) as reduce:
-            hook.after_train_iter(None, 0)
-            hook.set_process_group('group', data_parallel=True)
-            assert hook.interval_losses().tolist() == [1.0, 3.0]
-            assert reduce.call_args.args[1] == 'group'
-            hook.after_train_iter(None, 0)
-            hook.set_process_group(None, data_parallel=False)
-            assert hook.interval_losses().tolist() == [1.0, 3.0]
-            assert reduce.call_count == 1
 
     # -- a rule with intervals: transfer --------------------------------------
     def test_transfer_rule_sets_the_weights_of_each_interval(self):
@@ -276,15 +260,15 @@ class TestLossWeightHook(RunnerTestCase):
             original(runner, checkpoint)
             checkpoints.append(checkpoint['loss_weights'])
             # weighted from the 1st forward on: names adopted, not resolved
-            assert resumed.names == NAMES
+            assert resumed.weighting.names == NAMES
             assert resumed.weighting.interval_count == 2
 
         resumed.after_load_checkpoint = after_load_checkpoint
         resumed_runner.train()
         assert checkpoints[0]['loss_weights'] != [1.0, 1.0]
         assert checkpoints[0]['count'] == 2
-        assert resumed.loss_weights == pytest.approx(straight.loss_weights,
-                                                     rel=1e-12)
+        assert resumed.weighting.loss_weights == pytest.approx(
+            straight.weighting.loss_weights, rel=1e-12)
         assert resumed.weighting.interval_count == 4
         np.testing.assert_array_equal(resumed.weighting.l_ref,
                                       straight.weighting.l_ref)

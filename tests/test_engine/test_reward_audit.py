@@ -162,7 +162,7 @@ def test_cooldown_anneals_the_lr_and_restores_it():
         runner=SimpleNamespace(model=Model(),
                                optim_wrapper=SimpleNamespace(
                                    optimizer=optimizer)),
-        loss_hook=SimpleNamespace(set_loss_weights=set_to.append),
+        weighting=SimpleNamespace(set_loss_weights=set_to.append),
         seed=0,
         report=SimpleNamespace(timing=dict(train=0.0)))
 

@@ -1,5 +1,7 @@
-"""Loss weights in parse_losses, and the 1/lambda head gradient scaling."""
+"""Loss weights in parse_losses, the interval losses, and the 1/lambda head
+gradient scaling."""
 import copy
+from unittest import mock
 
 import pytest
 import torch
@@ -8,6 +10,7 @@ from mmengine.optim import OptimWrapper
 
 import mmada  # noqa: F401
 from mmada.models import HeadGradScaling, LossWeighting, add_loss_weighting
+from mmada.models import loss_weighting
 from tiny import TINY_MODEL, tiny_batch, tiny_model
 
 NAMES = [
@@ -250,3 +253,61 @@ def test_head_lr_scaling_refuses_adaptive_optimizers(optimizer):
                        'or set head_lr_scaling=False'):
         scaling.attach_optimizer(optimizer(model.parameters()))
     scaling.attach_optimizer(None)  # no optimizer yet: fine
+
+
+def test_interval_losses_all_reduce_only_when_data_parallel():
+    w = LossWeighting(['loss_a', 'loss_b'])
+    losses = dict(loss_a=torch.tensor(1.0), loss_b=torch.tensor(3.0))
+    with mock.patch.object(loss_weighting, 'is_distributed',
+                           return_value=True), mock.patch.object(
+                               loss_weighting, '_all_reduce_sum',
+                               side_effect=lambda t, g: 2 * t) as reduce:
+        w(losses)
+        w.set_process_group('group', data_parallel=True)
+        assert w.interval_losses().tolist() == [1.0, 3.0]
+        assert reduce.call_args.args[1] == 'group'
+        w(losses)
+        w.set_process_group(None, data_parallel=False)
+        assert w.interval_losses().tolist() == [1.0, 3.0]
+        assert reduce.call_count == 1
+
+
+def test_end_interval_sets_the_rule_s_weights_and_the_state_round_trips():
+    """The rule's after_interval sees the interval's mean losses and its
+    weights are set in the same object; a checkpoint's ``loss_weights``
+    keeps the names, lambda and the sums of an unfinished interval."""
+
+    class Halves(LossWeighting):
+
+        def after_interval(self, losses):
+            return (losses / 2).tolist()
+
+    w = Halves(['a', 'b'])
+    for a, b in ((2.0, 4.0), (4.0, 8.0)):
+        w(dict(a=torch.tensor(a), b=torch.tensor(b)))
+    assert w.end_interval() and w.loss_weights == [1.5, 3.0]
+    w(dict(a=torch.tensor(1.0), b=torch.tensor(2.0)))
+    resumed = Halves(['a', 'b'])
+    resumed.load_checkpoint_state(w.checkpoint_state())
+    assert resumed.loss_weights == [1.5, 3.0]
+    assert resumed.interval_losses().tolist() == [1.0, 2.0]
+    with pytest.raises(RuntimeError, match='no training iteration'):
+        resumed.interval_losses()
+    assert not LossWeighting(['a']).after_interval([1.0])  # keeps lambda
+
+
+def test_head_scaling_follows_the_weighting_from_its_names_on():
+    """Patterns: the head scaling starts with the first loss dict (the
+    names), before its backward, and follows lambda from there."""
+    model = _TwoPart()
+    x = torch.randn(8, 3, dtype=torch.float64)
+    w = add_loss_weighting(model, LossWeighting(['loss_*']))
+    w.scale_head_gradients(model, {'loss_a': ['head']}, min_lambda=0.5)
+    assert w.head_scaling is None
+    w.set_loss_weights([4.0])
+    w(dict(loss_a=model.loss(x)))['loss_a'].backward()
+    assert w.names == ['loss_a']
+    assert w.head_scaling.scales == {'head.weight': 0.25, 'head.bias': 0.25}
+    w.set_loss_weights([0.1])  # clamped to min_lambda
+    w(dict(loss_a=model.loss(x)))
+    assert w.head_scaling.scales == {'head.weight': 2.0, 'head.bias': 2.0}

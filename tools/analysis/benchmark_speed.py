@@ -8,8 +8,8 @@ left out and the comparison is of the training step itself):
 - ``plain``: mmdet's ``model.train_step`` (the config as it is);
 - ``weighted``: the same model with mmada's loss weighting in
   ``parse_losses`` (weights != 1, so every weighted loss is multiplied), the
-  1/lambda head gradient hooks, and LossWeightHook's per-iteration loss
-  collection.
+  1/lambda head gradient hooks, the per-iteration loss collection and
+  LossWeightHook's per-iteration check.
 
 The two run in alternation (``--rounds`` times ``--iters`` iterations each)
 and start from the same weights; the overhead is the ratio of their median
@@ -111,7 +111,7 @@ def step_times(cfg, plain, batches, rounds, warmup):
     lam = [0.5 + 0.1 * i for i in range(len(names))]  # all != 1
     hook = LossWeightHook()  # losses and heads: the config's loss_weighting
     hook.before_run(SimpleNamespace(cfg=cfg, model=weighted))
-    hook.set_loss_weights(lam)
+    hook.weighting.set_loss_weights(lam)
     plain.train()
     weighted.train()
     runs = dict(
@@ -145,11 +145,12 @@ def main():
         weighted_losses = hook.weighting(losses)
         hook.after_train_iter(_runner_at(i), i)
         losses_time.append(time.perf_counter() - start)
+        scales = hook.weighting.head_scaling.scales
         grads = [(n, p) for n, p in model.named_parameters()
-                 if n in hook.head_scaling.scales]
+                 if n in scales]
         start = time.perf_counter()
         for n, p in grads:  # what the gradient hooks do (no optimizer)
-            torch.ones_like(p) * hook.head_scaling.scales[n]
+            torch.ones_like(p) * scales[n]
         grads_time.append(time.perf_counter() - start)
         del weighted_losses
     added = statistics.median(losses_time) + statistics.median(grads_time)

@@ -3,6 +3,7 @@ CheckInvalidLossHook, every iteration and with a one-line error)."""
 import math
 from typing import Optional
 
+from mmengine.model import is_model_wrapper
 from mmdet.engine.hooks import CheckInvalidLossHook
 from mmdet.registry import HOOKS
 
@@ -22,7 +23,7 @@ class FiniteLossHook(CheckInvalidLossHook):
     per logged value).
     """
 
-    priority = 'LOW'  # after LossWeightHook (NORMAL) has logged the weights
+    priority = 'LOW'  # after LossWeightHook (ABOVE_NORMAL) logged the weights
 
     def __init__(self, interval: int = 1) -> None:
         super().__init__(interval)
@@ -35,13 +36,14 @@ class FiniteLossHook(CheckInvalidLossHook):
         if not self.every_n_train_iters(runner, self.interval):
             return
         values = dict(outputs or {})
-        for hook in runner.hooks:  # a loss weighting rule's weights
-            weighting = getattr(hook, 'weighting', None)
-            names = getattr(weighting, 'names', None)
-            weights = getattr(weighting, 'loss_weights', None)
-            if names and weights is not None:
-                values.update({f'loss_weights/{n}': w
-                               for n, w in zip(names, weights)})
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        weighting = getattr(model, 'loss_weighting', None)  # its weights
+        names = getattr(weighting, 'names', None)
+        weights = getattr(weighting, 'loss_weights', None)
+        if names and weights is not None:
+            values.update({f'loss_weights/{n}': w
+                           for n, w in zip(names, weights)})
         for name, value in values.items():
             try:
                 value = float(value)

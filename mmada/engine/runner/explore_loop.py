@@ -12,7 +12,7 @@ from mmengine.runner import BaseLoop
 from mmdet.registry import LOOPS
 
 from mmada.controller import WeightController
-from mmada.engine.hooks import LossWeightHook
+from mmada.models import LossWeighting
 from mmada.utils import derive_seed, seed_everything
 from .evaluate import evaluate_member
 from .explore_state import (STATE_FILE, check_state, load_state,
@@ -54,9 +54,12 @@ class ExploreLoop(BaseLoop):
     controller depends on is rank 0's (:func:`broadcast`), so processes whose
     arithmetic differs still agree.
 
-    Hooks see each member's interval as an epoch (``before_train_epoch`` ..
-    ``after_train_epoch``) and each checkpoint's saved state through
-    ``before_save_checkpoint`` / ``after_load_checkpoint``.
+    Each member's lambda is set on, and its mean losses read from, the
+    model's loss weighting (:attr:`weighting`, which also scales the heads'
+    gradients). Hooks see each member's interval as an epoch
+    (``before_train_epoch`` .. ``after_train_epoch``) and each checkpoint's
+    saved state through ``before_save_checkpoint`` /
+    ``after_load_checkpoint``.
 
     Output in ``work_dir``: ``controller.pth`` (every pi^t; what transfer
     loads), ``explore_log.jsonl`` (one line per checkpoint),
@@ -117,13 +120,17 @@ class ExploreLoop(BaseLoop):
                                   self.seed))
         self.evaluator = runner.build_evaluator(runner.cfg.val_evaluator)
         self.evaluator.dataset_meta = self.val_dataloader.dataset.metainfo
-        self.loss_hook = next(h for h in runner.hooks
-                              if isinstance(h, LossWeightHook))
         self.strategy = None  # needs the loss names (patterns: 1st forward)
         self.best_local = None  # (v, member, state) of this group's best
         self.report = ExploreReport(runner, self.num_checkpoints,
                                     s['population'], self.interval,
                                     len(self.layout.my_members))
+
+    @property
+    def weighting(self) -> LossWeighting:
+        """The model's loss weighting (``LossWeightHook`` adds it at
+        ``before_run``): lambda and the interval losses of every member."""
+        return unwrap(self.runner.model).loss_weighting
 
     @property
     def max_epochs(self) -> int:
@@ -145,11 +152,10 @@ class ExploreLoop(BaseLoop):
     def run(self) -> torch.nn.Module:
         self.runner.call_hook('before_train')
         self._check_schedulers()
-        self.loss_hook.set_process_group(self.runner.group,
+        self.weighting.set_process_group(self.runner.group,
                                          self.layout.group_size > 1)
-        hook = self.loss_hook
         self.report.log_plan(
-            self.settings, hook.names if hook.names_known else hook.patterns,
+            self.settings, self.weighting.names or self.weighting.patterns,
             len(self.dataloader.dataset), len(self.val_dataloader.dataset),
             self.layout.group_size)
         state = self.resume() if self.runner.cfg.get('resume') else None
@@ -182,9 +188,9 @@ class ExploreLoop(BaseLoop):
         self.report.log_pseudo_epoch()
         losses = broadcast(self.train_interval(0, None))  # l^1, rank 0's
         self.strategy = self.strategy or build_strategy(
-            self.settings, self.loss_hook.names, self.num_checkpoints,
+            self.settings, self.weighting.names, self.num_checkpoints,
             self.seed)
-        problem = loss_problem(self.loss_hook.names, losses)
+        problem = loss_problem(self.weighting.names, losses)
         if problem:  # no reference loss l^1: nothing to continue from
             raise ValueError(f'pseudo epoch: {problem}')
         v = self.evaluate()[self.settings['metric']]
@@ -192,7 +198,7 @@ class ExploreLoop(BaseLoop):
         state = broadcast(
             dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
                  best_loss_weights=None, member=self.member_state()))
-        self.report.add_pseudo_epoch(self.loss_hook.names, losses,
+        self.report.add_pseudo_epoch(self.weighting.names, losses,
                                      state['v_best'])
         self.save(state)
         return state
@@ -247,7 +253,7 @@ class ExploreLoop(BaseLoop):
         try:
             losses = self.train_interval(t, loss_weights)
             result['losses'] = losses.tolist()
-            problem = loss_problem(self.loss_hook.names, losses)
+            problem = loss_problem(self.weighting.names, losses)
             if problem:
                 raise FloatingPointError(problem)
             result['metrics'] = self.evaluate_cooled(t, loss_weights)
@@ -303,9 +309,9 @@ class ExploreLoop(BaseLoop):
     def train_interval(self, key: int,
                        loss_weights: Optional[List[float]]) -> np.ndarray:
         """q iterations with the given loss weights; the mean losses."""
-        runner, hook = self.runner, self.loss_hook
-        hook.set_loss_weights(loss_weights)
-        hook.reset_losses()
+        runner, weighting = self.runner, self.weighting
+        weighting.set_loss_weights(loss_weights)
+        weighting.reset_losses()
         runner.model.train()
         start = time.perf_counter()
         runner.call_hook('before_train_epoch')
@@ -322,7 +328,7 @@ class ExploreLoop(BaseLoop):
         runner.call_hook('after_train_epoch')
         self._epoch += 1
         self.report.timing['train'] += time.perf_counter() - start
-        return hook.interval_losses()
+        return weighting.interval_losses()
 
     def evaluate_cooled(self, t: int,
                         loss_weights: List[float]) -> Dict[str, float]:
@@ -348,7 +354,7 @@ class ExploreLoop(BaseLoop):
         not step: the caller evaluates the copy and reloads its member."""
         from .reward_audit import cooldown_factor
         runner = self.runner
-        self.loss_hook.set_loss_weights(loss_weights)
+        self.weighting.set_loss_weights(loss_weights)
         groups = runner.optim_wrapper.optimizer.param_groups
         lrs = [g['lr'] for g in groups]
         runner.model.train()
@@ -433,7 +439,7 @@ class ExploreLoop(BaseLoop):
         if is_main_process():
             save_state(self.runner.work_dir, state, self.strategy,
                        strategy_type=self.settings['strategy'],
-                       loss_names=self.loss_hook.names,
+                       loss_names=self.weighting.names,
                        schedule=self.schedule, history=self.report.history,
                        timing=self.report.timing)
             self.report.save()
@@ -447,11 +453,11 @@ class ExploreLoop(BaseLoop):
             self.runner.logger.info(f'resume: no {path} yet; starting afresh')
             return None
         self.runner.call_hook('after_load_checkpoint', checkpoint=state)
-        self.loss_hook.adopt_names(state['loss_names'])  # were patterns
-        check_state(path, state, self.loss_hook.names, self.schedule,
+        self.weighting.adopt_names(state['loss_names'])  # were patterns
+        check_state(path, state, self.weighting.names, self.schedule,
                     self.settings['strategy'])
         self.strategy = self.strategy or build_strategy(
-            self.settings, self.loss_hook.names, self.num_checkpoints,
+            self.settings, self.weighting.names, self.num_checkpoints,
             self.seed)
         self.strategy.load_state_dict(state['strategy'])
         self.report.restore(state)

@@ -27,7 +27,8 @@ class ExploreRunner(Runner):
       own process group (``self.group``);
     - ``register_hooks``: no CheckpointHook (members are not checkpoints;
       the loop saves its own state after every checkpoint t), and a
-      LossWeightHook if the config has none;
+      LossWeightHook if the config has none (it gives the model the loss
+      weighting whose lambda the loop sets);
     - ``load_or_resume``: ``load_from`` gives the initial weights of the
       pseudo epoch; ``resume`` is the loop's (``explore_state.pth``).
     """

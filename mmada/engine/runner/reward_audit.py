@@ -226,7 +226,7 @@ class RewardAuditLoop(ExploreLoop):
         done = {(r['branch'], r['weighting']) for r in rows}
         for b in self.audit['branches']:
             weightings = audit_weightings(
-                self.loss_hook.names, self.audit['seg_loss'],
+                self.weighting.names, self.audit['seg_loss'],
                 self.audit['seg_factors'], trunk[b]['samples'])
             for name, w in weightings.items():
                 if (b, name) in done:
@@ -242,7 +242,7 @@ class RewardAuditLoop(ExploreLoop):
         path = self.report.path('audit_trunk.pth')
         if self.runner.cfg.get('resume') and osp.exists(path):
             saved = load_checkpoint_file(path, map_location='cpu')
-            self.loss_hook.adopt_names(saved['loss_names'])
+            self.weighting.adopt_names(saved['loss_names'])
             self.runner.logger.info(f'[audit] trunk from {path}')
             return saved['branches']
         state = self.pseudo_epoch()
@@ -256,7 +256,7 @@ class RewardAuditLoop(ExploreLoop):
                 valid = [s.tolist() for s in samples if bool((s > 0).all())]
                 out[t] = dict(member=self.member_state(),
                               samples=valid[:self.audit['samples']])
-        atomic_torch_save(dict(loss_names=self.loss_hook.names, branches=out),
+        atomic_torch_save(dict(loss_names=self.weighting.names, branches=out),
                           path)
         return out
 
