@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 from e2e import EXPLORE, run
 
+from mmada.engine.runner.explore_loop import cooldown_factor
 from mmada.engine.runner.reward_audit import (adopted, audit_table,
                                               audit_weightings,
                                               bootstrap_interval,
                                               check_audit_settings,
-                                              cooldown_factor, kendall_tau)
+                                              kendall_tau)
 
 
 @pytest.mark.parametrize('i,n,schedule,expected', [

@@ -28,6 +28,7 @@ import sys
 
 from mmada.engine.runner.reward_audit import (CANDIDATES, adopted,
                                               audit_table)
+from mmada.engine.runner.settings import COOLDOWN_SCHEDULES
 from mmada.utils.launch import add_common_args, build_runner, load_config
 
 LABELS = dict(interval='(a) PQ one interval later',
@@ -46,7 +47,7 @@ def parse_args(argv=None):
     run.add_argument('--seg-loss')
     run.add_argument('--samples', type=int)
     run.add_argument('--cooldown-iters', type=int)
-    run.add_argument('--cooldown-schedule', choices=('linear', 'cosine'))
+    run.add_argument('--cooldown-schedule', choices=COOLDOWN_SCHEDULES)
     run.add_argument('--horizon', type=int)
     run.add_argument('--resume', action='store_true',
                      help='skip the branches already in the work dir')

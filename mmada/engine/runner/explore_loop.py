@@ -20,8 +20,21 @@ from .explore_state import (STATE_FILE, check_state, load_state,
 from .population import (broadcast, interval_batches, member_dataloader_cfg,
                          unwrap)
 from .report import ExploreReport
-from .settings import check_explore_settings
+from .settings import COOLDOWN_SCHEDULES, check_explore_settings
 from .strategies import build_strategy, loss_problem
+
+def cooldown_factor(i: int, n: int, schedule: str = 'linear') -> float:
+    """The lr multiplier of cooldown iteration ``i`` of ``n`` (0-based): it
+    starts at 1 and reaches 0 after the last iteration.
+
+    linear: 1 - i / n; cosine: (1 + cos(pi i / n)) / 2."""
+    if schedule == 'linear':
+        return 1.0 - i / n
+    if schedule == 'cosine':
+        return 0.5 * (1.0 + float(np.cos(np.pi * i / n)))
+    raise ValueError(f'cooldown schedule: one of {COOLDOWN_SCHEDULES}, got '
+                     f'{schedule!r}')
+
 
 @LOOPS.register_module()
 class ExploreLoop(BaseLoop):
@@ -330,18 +343,23 @@ class ExploreLoop(BaseLoop):
         self.report.timing['train'] += time.perf_counter() - start
         return weighting.interval_losses()
 
-    def evaluate_cooled(self, t: int,
-                        loss_weights: List[float]) -> Dict[str, float]:
-        """The member's metrics: right away, or with ``cooldown_iters`` set,
-        those of a copy trained that many more iterations with the lr
-        annealed to 0 (:meth:`cooldown`); the member is restored after."""
+    def evaluate_cooled(self,
+                        t: int,
+                        loss_weights: List[float],
+                        iters: Optional[int] = None,
+                        schedule: Optional[str] = None) -> Dict[str, float]:
+        """The member's metrics: right away, or with ``iters`` (default
+        ``cooldown_iters``) > 0, those of a copy trained that many more
+        iterations with the lr annealed to 0 (:meth:`cooldown`, ``schedule``
+        default ``cooldown_schedule``); the member is restored after."""
         s = self.settings
-        if not s['cooldown_iters']:
+        iters = s['cooldown_iters'] if iters is None else iters
+        if not iters:
             return self.evaluate()
         kept = self.member_state()
         try:
-            self.cooldown(t, loss_weights, s['cooldown_iters'],
-                          s['cooldown_schedule'])
+            self.cooldown(t, loss_weights, iters,
+                          schedule or s['cooldown_schedule'])
             return self.evaluate()
         finally:
             self.load_member(kept)
@@ -349,10 +367,9 @@ class ExploreLoop(BaseLoop):
     def cooldown(self, key: int, loss_weights: Optional[List[float]],
                  iters: int, schedule: str = 'linear') -> None:
         """``iters`` more iterations with the lr annealed from its current
-        value to 0 (``reward_audit.cooldown_factor``), on the batches of the
+        value to 0 (:func:`cooldown_factor`), on the batches of the
         interval ``key + 1``. No hook sees them and the param schedulers do
         not step: the caller evaluates the copy and reloads its member."""
-        from .reward_audit import cooldown_factor
         runner = self.runner
         self.weighting.set_loss_weights(loss_weights)
         groups = runner.optim_wrapper.optimizer.param_groups

@@ -27,10 +27,12 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.dist import get_world_size
+from scipy.stats import kendalltau
 from mmdet.registry import LOOPS
 
 from mmada.utils import atomic_torch_save, atomic_write, load_checkpoint_file
 from .explore_loop import ExploreLoop
+from .settings import COOLDOWN_SCHEDULES
 
 #: audit settings (``train_cfg.audit``) and their defaults
 AUDIT_KEYS = dict(
@@ -42,7 +44,6 @@ AUDIT_KEYS = dict(
     cooldown_schedule='linear',  # or 'cosine'
     horizon=3)  # (c): PQ after this many intervals
 CANDIDATES = ('interval', 'cooldown', 'horizon')
-COOLDOWN_SCHEDULES = ('linear', 'cosine')
 
 
 def check_audit_settings(audit: Dict[str, Any],
@@ -74,19 +75,6 @@ def check_audit_settings(audit: Dict[str, Any],
     return s
 
 
-def cooldown_factor(i: int, n: int, schedule: str = 'linear') -> float:
-    """The lr multiplier of cooldown iteration ``i`` of ``n`` (0-based): it
-    starts at 1 and reaches 0 after the last iteration.
-
-    linear: 1 - i / n; cosine: (1 + cos(pi i / n)) / 2."""
-    if schedule == 'linear':
-        return 1.0 - i / n
-    if schedule == 'cosine':
-        return 0.5 * (1.0 + float(np.cos(np.pi * i / n)))
-    raise ValueError(f'cooldown schedule: one of {COOLDOWN_SCHEDULES}, got '
-                     f'{schedule!r}')
-
-
 def audit_weightings(names: Sequence[str], seg_loss: str,
                      seg_factors: Sequence[float],
                      samples: Sequence[Sequence[float]]) -> Dict[str, list]:
@@ -105,30 +93,13 @@ def audit_weightings(names: Sequence[str], seg_loss: str,
 
 
 def kendall_tau(x: Sequence[float], y: Sequence[float]) -> float:
-    """Kendall's tau-b of two score lists (pairs with a NaN left out; NaN
-    with fewer than 2 pairs or a constant list)."""
+    """Kendall's tau-b of two score lists (scipy's; pairs with a NaN left
+    out; NaN with fewer than 2 pairs or a constant list)."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     keep = np.isfinite(x) & np.isfinite(y)
-    x, y = x[keep], y[keep]
-    concordant = discordant = ties_x = ties_y = 0
-    for i in range(len(x)):
-        for j in range(i + 1, len(x)):
-            dx, dy = np.sign(x[i] - x[j]), np.sign(y[i] - y[j])
-            if dx == 0 and dy == 0:
-                continue
-            if dx == 0:
-                ties_x += 1
-            elif dy == 0:
-                ties_y += 1
-            elif dx == dy:
-                concordant += 1
-            else:
-                discordant += 1
-    n_x = concordant + discordant + ties_x
-    n_y = concordant + discordant + ties_y
-    if n_x == 0 or n_y == 0:
+    if keep.sum() < 2 or np.ptp(x[keep]) == 0 or np.ptp(y[keep]) == 0:
         return float('nan')
-    return (concordant - discordant) / float(np.sqrt(n_x * n_y))
+    return float(kendalltau(x[keep], y[keep]).statistic)
 
 
 def bootstrap_interval(values: Sequence[float],
@@ -268,39 +239,38 @@ class RewardAuditLoop(ExploreLoop):
                                 f'{name} {loss_weights}')
         self.load_member(start)
         scores, cost = {}, {}
-        tick = time.perf_counter()
+        start = time.perf_counter()
         for t in range(b + 1, self.num_checkpoints + 1):
             self.train_interval(t, loss_weights)
             if t == b + 1:
-                scores['interval'] = self.score()
-                cost['interval'] = dict(seconds=time.perf_counter() - tick,
+                scores['interval'] = self.score(self.evaluate)
+                cost['interval'] = dict(seconds=time.perf_counter() - start,
                                         iters=self.interval)
-                kept = self.member_state()
-                c_tick = time.perf_counter()
-                self.cooldown(t, loss_weights, self.cooldown_iters,
-                              self.audit['cooldown_schedule'])
-                scores['cooldown'] = self.score()
+                cooled = time.perf_counter()
+                scores['cooldown'] = self.score(lambda: self.evaluate_cooled(
+                    t, loss_weights, self.cooldown_iters,
+                    self.audit['cooldown_schedule']))
+                cooled = time.perf_counter() - cooled
                 cost['cooldown'] = dict(
-                    seconds=cost['interval']['seconds'] +
-                    time.perf_counter() - c_tick,
+                    seconds=cost['interval']['seconds'] + cooled,
                     iters=self.interval + self.cooldown_iters)
-                self.load_member(kept)
-                tick -= time.perf_counter() - c_tick  # not (c)'s time
+                start += cooled  # (c)'s time: not the cooldown's
             if t == b + self.audit['horizon']:
-                scores['horizon'] = self.score()
-                cost['horizon'] = dict(seconds=time.perf_counter() - tick,
+                scores['horizon'] = self.score(self.evaluate)
+                cost['horizon'] = dict(seconds=time.perf_counter() - start,
                                        iters=self.audit['horizon'] *
                                        self.interval)
         scores['final'] = (scores['horizon']
                            if b + self.audit['horizon'] == self.num_checkpoints
-                           else self.score())
+                           else self.score(self.evaluate))
         return dict(seed=self.seed, branch=b, weighting=name,
                     loss_weights=loss_weights, scores=scores, cost=cost)
 
-    def score(self) -> float:
-        """The metric on proxy val; NaN if the member failed."""
+    def score(self, evaluate) -> float:
+        """The metric ``evaluate()`` gives on proxy val; NaN if it
+        failed."""
         try:
-            return float(self.evaluate()[self.settings['metric']])
+            return float(evaluate()[self.settings['metric']])
         except Exception as e:  # noqa: B902 a failed branch is data
             self.runner.logger.warning(f'[audit] evaluation failed ({e})')
             return float('nan')

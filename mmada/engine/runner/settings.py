@@ -6,6 +6,9 @@ from typing import Any, Dict
 
 from .strategies import strategy_names
 
+#: lr shapes of a cooldown (``explore_loop.cooldown_factor``)
+COOLDOWN_SCHEDULES = ('linear', 'cosine')
+
 EXPLORE_KEYS = dict(
     strategy='ada-segment',  # or 'pbt' (Baseline-P), 'am-lfs' (AM-LFS)
     strategy_cfg=dict(),  # more kwargs of the pbt / am-lfs strategy
@@ -25,7 +28,7 @@ EXPLORE_KEYS = dict(
     # audit; the member goes on from before its cooldown); 0: the paper's
     # v, the PQ one interval later
     cooldown_iters=0,
-    cooldown_schedule='linear')  # or 'cosine' (reward_audit.cooldown_factor)
+    cooldown_schedule='linear')  # or 'cosine' (explore_loop.cooldown_factor)
 
 
 def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
@@ -62,7 +65,7 @@ def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
     if not isinstance(s['cooldown_iters'], int) or s['cooldown_iters'] < 0:
         raise ValueError('train_cfg.cooldown_iters must be an integer >= 0, '
                          f'got {s["cooldown_iters"]!r}')
-    if s['cooldown_schedule'] not in ('linear', 'cosine'):
+    if s['cooldown_schedule'] not in COOLDOWN_SCHEDULES:
         raise ValueError("train_cfg.cooldown_schedule must be 'linear' or "
                          f"'cosine', got {s['cooldown_schedule']!r}")
     if s['reward'] not in ('local+imp', 'local'):
