@@ -14,9 +14,9 @@ def write_controller(path, loss_names, biases, best=None):
                             param_scale=1.0, sampling='linear')
     for _ in biases:
         ctrl.snapshot()
-    if best is not None:
-        ctrl.record_best_loss_weights(best)
     state = ctrl.state_dict()
+    if best is not None:
+        state['best_loss_weights'] = torch.tensor(best, dtype=torch.float64)
     for snapshot, bias in zip(state['snapshots'], biases):
         snapshot['fc3.weight'] = torch.zeros_like(snapshot['fc3.weight'])
         snapshot['fc3.bias'] = torch.tensor(bias, dtype=torch.float64)

@@ -124,9 +124,6 @@ class AMLFSStrategy:
                             .sqrt()),
             loss_weights_after=self.mean.detach().exp().tolist())
 
-    def record_best(self, weights: torch.Tensor) -> None:
-        pass
-
     def state_dict(self) -> Dict[str, Any]:
         return dict(mean=self.mean.detach().clone(),
                     optimizer=copy.deepcopy(self.optimizer.state_dict()))
@@ -136,6 +133,6 @@ class AMLFSStrategy:
             self.mean.copy_(state['mean'])
         self.optimizer.load_state_dict(state['optimizer'])
 
-    def artifacts(self) -> Dict[str, Any]:
+    def artifacts(self, state: Dict[str, Any]) -> Dict[str, Any]:
         """am_lfs.pth: mu and its optimiser (no policy to transfer)."""
         return {'am_lfs.pth': self.state_dict()}

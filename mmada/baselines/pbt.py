@@ -52,15 +52,12 @@ class PBTStrategy:
     def learn(self, t, state, samples, v, valid, noise=None):
         return np.zeros(len(samples)), {}
 
-    def record_best(self, weights: torch.Tensor) -> None:
-        pass
-
     def state_dict(self) -> Dict[str, Any]:
         return {}
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         pass
 
-    def artifacts(self) -> Dict[str, Any]:
+    def artifacts(self, state: Dict[str, Any]) -> Dict[str, Any]:
         """No file: PBT keeps no state."""
         return {}

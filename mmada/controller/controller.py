@@ -9,7 +9,10 @@ The runner drives it at every checkpoint t = 1..T (Algorithm 1)::
     r = ada_segment_rewards(v, v_best_prev, t, T, valid)  # Eqs. 3-5
     ctrl.update(l_best, l_ref, samples, r)               # Eq. 6
     ctrl.snapshot()                                      # pi^t
-    ctrl.record_best_loss_weights(samples[best])         # for mode 'final'
+
+lambda_best^T (for the transfer mode 'final') is the exploration's, not the
+controller's: the runner adds it to ``controller.pth`` as
+``best_loss_weights`` (:func:`best_loss_weights_of` reads it).
 
 Choices the paper leaves open:
 
@@ -200,7 +203,6 @@ class WeightController:
                                           betas=tuple(betas),
                                           weight_decay=weight_decay)
         self._snapshots: List[Dict[str, Tensor]] = []
-        self.best_loss_weights: Optional[Tensor] = None
 
     @classmethod
     def from_state_dict(cls, state: Dict[str, Any]) -> 'WeightController':
@@ -372,20 +374,13 @@ class WeightController:
         """The snapshots [pi^1, ..., pi^t] (state dicts of pi)."""
         return self._snapshots
 
-    def record_best_loss_weights(self, loss_weights: ArrayLike) -> None:
-        """Store the loss weights the best member trained with (for
-        'final')."""
-        self.best_loss_weights = as_vector(loss_weights, 'loss_weights',
-                                           self.num_losses)
-
     def state_dict(self) -> Dict[str, Any]:
         """Everything needed to resume exactly.
 
         Keys: ``loss_names``, ``hparams`` (num_losses, hidden, sigma, lr,
         weight_decay, init_std, seed, min_loss, output, param_scale,
         sampling, lr_schedule, betas, state, equalise), ``policy``, ``optimizer`` (Adam's
-        state), ``snapshots`` (pi^1..pi^t) and, once recorded,
-        ``best_loss_weights``. Only tensors, containers and scalars (Adam's
+        state) and ``snapshots`` (pi^1..pi^t). Only tensors, containers and scalars (Adam's
         own state adds a tuple and None): loadable with
         ``torch.load(weights_only=True)``.
         """
@@ -394,12 +389,11 @@ class WeightController:
                      policy=copy.deepcopy(self.policy.state_dict()),
                      optimizer=copy.deepcopy(self.optimizer.state_dict()),
                      snapshots=copy.deepcopy(self._snapshots))
-        if self.best_loss_weights is not None:
-            state['best_loss_weights'] = self.best_loss_weights.clone()
         return state
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
-        """Restore :meth:`state_dict`.
+        """Restore :meth:`state_dict` (a ``controller.pth``'s
+        ``best_loss_weights`` is not the controller's: ignored).
 
         Raises:
             ValueError: If the state was made for other ``loss_names`` (both
@@ -421,8 +415,6 @@ class WeightController:
         self.policy.load_state_dict(state['policy'])
         self.optimizer.load_state_dict(state['optimizer'])
         self._snapshots = copy.deepcopy(list(state['snapshots']))
-        best = best_loss_weights_of(state)
-        self.best_loss_weights = None if best is None else best.clone()
 
 
 def _saved_hparams(state: Dict[str, Any]) -> Dict[str, Any]:
@@ -435,7 +427,7 @@ def _saved_hparams(state: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def best_loss_weights_of(state: Dict[str, Any]) -> Optional[Tensor]:
-    """lambda_best^T of a controller state, or None; files of mmada <= 0.2
+    """lambda_best^T of a ``controller.pth``, or None; files of mmada <= 0.2
     store it under the key ``best_weights``."""
     best = state.get('best_loss_weights')
     return state.get('best_weights') if best is None else best

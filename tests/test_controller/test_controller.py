@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from mmada.controller import WeightController
+from mmada.controller.controller import best_loss_weights_of
 
 F64 = dict(dtype=torch.float64)
 
@@ -183,7 +184,6 @@ def test_state_dict_round_trip_and_resume():
     _run(straight, [1, 2, 3])
     first = WeightController(**kwargs)
     _run(first, [1, 2])
-    first.record_best_loss_weights([1.1, 0.9])
     state = _save_load(first.state_dict())
     allowed = {
         torch.Tensor, dict, OrderedDict, list, tuple, str, int, float, bool,
@@ -192,7 +192,6 @@ def test_state_dict_round_trip_and_resume():
     assert _types(state) <= allowed
     resumed = WeightController(**kwargs)
     resumed.load_state_dict(state)
-    assert resumed.best_loss_weights.tolist() == [1.1, 0.9]
     _run(resumed, [3])
     for p, q in zip(straight.policy.parameters(), resumed.policy.parameters()):
         assert torch.equal(p, q)
@@ -205,20 +204,17 @@ def test_state_dict_round_trip_and_resume():
     assert rebuilt.sigma == 0.3 and rebuilt.seed == 4
 
 
-def test_state_dict_key_best_loss_weights_and_old_files():
+def test_best_loss_weights_are_the_files_not_the_controllers():
+    """lambda_best^T is the exploration's: not in the controller's state; a
+    controller.pth that carries it (under today's key or mmada <= 0.2's
+    'best_weights') loads, and best_loss_weights_of reads either."""
     ctrl = WeightController(['a', 'b'])
-    assert 'best_loss_weights' not in ctrl.state_dict()  # not recorded yet
-    ctrl.record_best_loss_weights([1.1, 0.9])
-    state = ctrl.state_dict()
-    assert 'best_weights' not in state
-    assert state['best_loss_weights'].tolist() == [1.1, 0.9]
-    # a file of mmada <= 0.2 used the key 'best_weights'
-    state['best_weights'] = state.pop('best_loss_weights')
-    old = WeightController(['a', 'b'])
-    old.load_state_dict(state)
-    assert old.best_loss_weights.tolist() == [1.1, 0.9]
-    # and re-saves it under the new key
-    assert old.state_dict()['best_loss_weights'].tolist() == [1.1, 0.9]
+    assert 'best_loss_weights' not in ctrl.state_dict()
+    assert best_loss_weights_of(ctrl.state_dict()) is None
+    for key in ('best_loss_weights', 'best_weights'):
+        state = dict(ctrl.state_dict(), **{key: torch.tensor([1.1, 0.9], **F64)})
+        WeightController(['a', 'b']).load_state_dict(state)
+        assert best_loss_weights_of(state).tolist() == [1.1, 0.9]
 
 
 def test_load_refuses_other_losses_and_hparams():

@@ -70,9 +70,10 @@ def _controller_file():
     for t in (1, 2, 3):
         ctrl.policy.load_state_dict(_policy(t, bias=1.0).state_dict())
         ctrl.snapshot()
-    ctrl.record_best_loss_weights([0.7, 1.6])
+    best = torch.tensor([0.7, 1.6], dtype=torch.float64)
+    state = dict(ctrl.state_dict(), best_loss_weights=best)
     buf = io.BytesIO()
-    torch.save(ctrl.state_dict(), buf)
+    torch.save(state, buf)
     buf.seek(0)
     return torch.load(buf, weights_only=True)
 

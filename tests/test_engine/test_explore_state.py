@@ -20,8 +20,8 @@ class Strategy:
     def state_dict(self):
         return dict(mean=torch.tensor([0.5, 2.0]))
 
-    def artifacts(self):
-        return {'strategy.pth': dict(kind='artifact')}
+    def artifacts(self, state):
+        return {'strategy.pth': dict(kind='artifact', t=state['checkpoint'])}
 
 
 def _saved(tmp_path, **changes):
@@ -42,7 +42,7 @@ def test_save_and_load_state_with_the_strategys_artifacts(tmp_path):
     assert state['strategy_type'] == 'ada-segment'
     assert state['history'] == [dict(checkpoint=0)]
     assert load_checkpoint_file(str(tmp_path / 'strategy.pth')) == dict(
-        kind='artifact')
+        kind='artifact', t=1)  # made from the state it is saved with
     assert not [f for f in os.listdir(tmp_path) if f.endswith('.tmp')]
     assert load_state(str(tmp_path / 'nope.pth')) is None
 
@@ -98,9 +98,16 @@ def test_strategies_artifacts():
     ada = AdaSegmentStrategy(NAMES, population=2, num_checkpoints=2,
                              sigma=0.2, seed=0, reward='local+imp',
                              controller=dict())
-    assert list(ada.artifacts()) == ['controller.pth']
-    assert ada.artifacts()['controller.pth']['loss_names'] == NAMES
+    start = dict(checkpoint=0, best_loss_weights=None)
+    assert list(ada.artifacts(start)) == ['controller.pth']
+    ctrl = ada.artifacts(start)['controller.pth']
+    assert ctrl['loss_names'] == NAMES and 'best_loss_weights' not in ctrl
+    # lambda_best^t is the loop's state's, written into controller.pth
+    ctrl = ada.artifacts(dict(checkpoint=1, best_loss_weights=[0.5, 2.0]))
+    best = ctrl['controller.pth']['best_loss_weights']
+    assert best.dtype == torch.float64 and best.tolist() == [0.5, 2.0]
+    assert 'best_loss_weights' not in ada.state_dict()
     amlfs = AMLFSStrategy(NAMES, population=2, sigma=0.2, seed=0)
-    assert torch.equal(amlfs.artifacts()['am_lfs.pth']['mean'],
+    assert torch.equal(amlfs.artifacts(start)['am_lfs.pth']['mean'],
                        amlfs.state_dict()['mean'])
-    assert PBTStrategy(NAMES, population=2, seed=0).artifacts() == {}
+    assert PBTStrategy(NAMES, population=2, seed=0).artifacts(start) == {}

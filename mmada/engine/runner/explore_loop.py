@@ -182,7 +182,6 @@ class ExploreLoop(BaseLoop):
             rewards, update = self.learn(t, state, samples, results)
             best = self.best_member(results)
             if best is not None:  # M_best^t to every member
-                self.strategy.record_best(samples[best])
                 state.update(member=self.broadcast_best(best),
                              l_best=results[best]['losses'],
                              v_best=results[best]['v'],

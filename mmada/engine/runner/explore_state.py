@@ -47,7 +47,7 @@ def save_state(work_dir: str, state: Dict[str, Any], strategy, *,
                 strategy_type=strategy_type, loss_names=loss_names,
                 schedule=schedule, history=history, timing=dict(timing))
     atomic_torch_save(full, osp.join(work_dir, STATE_FILE))
-    for name, obj in strategy.artifacts().items():
+    for name, obj in strategy.artifacts(state).items():
         atomic_torch_save(obj, osp.join(work_dir, name))
 
 

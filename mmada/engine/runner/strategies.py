@@ -8,9 +8,9 @@ controller) and ``'am-lfs'`` (the paper's Table 6 AM-LFS: a learned Gaussian
 over log lambda, no state). A strategy is pure logic (the runner trains and
 evaluates; ``explore_state.py`` writes its files) with
 ``from_settings(settings, loss_names, num_checkpoints, seed)``, ``propose``,
-``learn``, ``record_best``, ``state_dict``, ``load_state_dict`` and
-``artifacts`` (``{file name: object}``, what is saved next to the resume
-state); a new one registers with
+``learn``, ``state_dict``, ``load_state_dict`` and ``artifacts(state)``
+(``{file name: object}`` from the strategy and the loop's ``state``, what is
+saved next to the resume state); a new one registers with
 ``@EXPLORE_STRATEGIES.register_module(name=...)`` and is chosen by config.
 The settings the strategies read are ``settings.EXPLORE_KEYS``.
 """
@@ -137,15 +137,17 @@ class AdaSegmentStrategy:
                 info[f'reward_{name}_std'] = float(np.std(values))
         return rewards, info
 
-    def record_best(self, weights: torch.Tensor) -> None:
-        self.controller.record_best_loss_weights(weights)
-
     def state_dict(self) -> Dict[str, Any]:
         return self.controller.state_dict()
 
     def load_state_dict(self, state: Dict[str, Any]) -> None:
         self.controller.load_state_dict(state)
 
-    def artifacts(self) -> Dict[str, Any]:
-        """controller.pth: every pi^t, what a transfer run loads."""
-        return {'controller.pth': self.controller.state_dict()}
+    def artifacts(self, state: Dict[str, Any]) -> Dict[str, Any]:
+        """controller.pth: every pi^t, what a transfer run loads, and the
+        loop's lambda_best^t (``best_loss_weights``, for mode 'final')."""
+        ctrl = self.controller.state_dict()
+        if state.get('best_loss_weights') is not None:
+            ctrl['best_loss_weights'] = torch.tensor(
+                state['best_loss_weights'], dtype=torch.float64)
+        return {'controller.pth': ctrl}
