@@ -288,15 +288,14 @@ def steps(number, jobs, threads=None, status=None):
 
 def describe_controller(path):
     """One line: which controller drove the Ada-Segment training."""
-    from mmada.controller.policy import policy_kwargs
+    from mmada.controller import upgrade_controller_state
     from mmada.utils import load_checkpoint_file
-    state = load_checkpoint_file(path, map_location='cpu')
-    from mmada.controller.controller import LEGACY_CONTROLLER
-    h = dict(LEGACY_CONTROLLER, **state['hparams'])  # older files lack keys
-    policy = policy_kwargs(h)
+    state = upgrade_controller_state(
+        load_checkpoint_file(path, map_location='cpu'))
+    h = state['hparams']
     return (f'{path}: pi^1..pi^{len(state["snapshots"])} of an exploration, '
-            f'output {policy["output"]}, param_scale '
-            f'{policy["param_scale"]}, {h["sampling"]} sampling, sigma '
+            f'output {h["output"]}, param_scale '
+            f'{h["param_scale"]}, {h["sampling"]} sampling, sigma '
             f'{h["sigma"]}, Adam lr {h["lr"]}, betas '
             f'{tuple(h["betas"])}, seed {h["seed"]}')
 

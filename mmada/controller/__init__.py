@@ -3,7 +3,8 @@
 See ``controller.py`` for the choices the paper leaves open.
 """
 from .controller import (LINEAR_SAMPLING_CONTROLLER, LOG_SAMPLING_CONTROLLER,
-                         PAPER_CONTROLLER, WeightController)
+                         PAPER_CONTROLLER, WeightController,
+                         upgrade_controller_state)
 from .ensemble import (MODES, PolicyEnsemble, ensemble_coefficients,
                        ensemble_weights)
 from .policy import PolicyNetwork, normalise_losses
@@ -15,5 +16,6 @@ __all__ = [
     'ada_segment_rewards', 'local_reward', 'improvement_reward',
     'INVALID_REWARD', 'ensemble_weights', 'ensemble_coefficients',
     'PolicyEnsemble', 'MODES', 'PAPER_CONTROLLER', 'PAPER_REWARD',
-    'LOG_SAMPLING_CONTROLLER', 'LINEAR_SAMPLING_CONTROLLER'
+    'LOG_SAMPLING_CONTROLLER', 'LINEAR_SAMPLING_CONTROLLER',
+    'upgrade_controller_state'
 ]

@@ -12,7 +12,8 @@ The runner drives it at every checkpoint t = 1..T (Algorithm 1)::
 
 lambda_best^T (for the transfer mode 'final') is the exploration's, not the
 controller's: the runner adds it to ``controller.pth`` as
-``best_loss_weights`` (:func:`best_loss_weights_of` reads it).
+``best_loss_weights``. A saved file of any mmada version is read through
+:func:`upgrade_controller_state`.
 
 Choices the paper leaves open:
 
@@ -72,20 +73,21 @@ from typing import Any, Dict, List, Optional, Sequence
 import torch
 from torch import Tensor
 
-from .policy import (LEGACY_EQ1, ArrayLike, PolicyNetwork, as_vector,
-                     check_eq1, eq1_kwargs, eq1_loss_weights, policy_kwargs,
-                     policy_state)
+from .policy import (ArrayLike, PolicyNetwork, as_vector, check_eq1,
+                     eq1_loss_weights, policy_state)
 
 _HPARAMS = ('num_losses', 'hidden', 'sigma', 'lr', 'weight_decay', 'init_std',
             'seed', 'min_loss', 'output', 'param_scale', 'sampling',
             'lr_schedule', 'betas', 'state', 'equalise')
 SAMPLINGS = ('linear', 'log')
 LR_SCHEDULES = ('constant', 'inv_sqrt', 'inv')
-# what controller files written before these options existed were made with
-LEGACY_CONTROLLER = dict(sampling='linear',
-                         lr_schedule='constant',
-                         betas=[0.9, 0.999],
-                         **LEGACY_EQ1)
+# what controller files written before an option existed were made with:
+# the behaviour of the mmada version that wrote them (read by
+# upgrade_controller_state, the one place for old files)
+OLD_FILE_DEFAULTS = dict(output='exp', param_scale=1.0,  # mmada <= 0.1
+                         sampling='linear', lr_schedule='constant',
+                         betas=[0.9, 0.999],  # mmada <= 0.2
+                         state='normalised', equalise=None)  # mmada <= 0.3
 # the paper's controller read literally (with PAPER_REWARD of rewards.py)
 PAPER_CONTROLLER = dict(state='raw', output='linear', param_scale=1.0,
                         sampling='linear', betas=(0.9, 0.999))
@@ -207,7 +209,8 @@ class WeightController:
     @classmethod
     def from_state_dict(cls, state: Dict[str, Any]) -> 'WeightController':
         """Build a controller from :meth:`state_dict` (hparams included)."""
-        hparams = _saved_hparams(state)
+        state = upgrade_controller_state(state)
+        hparams = dict(state['hparams'])
         hparams.pop('num_losses')
         controller = cls(state['loss_names'], **hparams)
         controller.load_state_dict(state)
@@ -404,7 +407,7 @@ class WeightController:
                 'The controller state was made for the losses '
                 f'{list(state["loss_names"])}, this controller has '
                 f'{self.loss_names}')
-        saved = _saved_hparams(state)
+        saved = upgrade_controller_state(state)['hparams']
         diff = {
             k: (saved.get(k), self.hparams[k])
             for k in _HPARAMS if saved.get(k) != self.hparams[k]
@@ -417,20 +420,21 @@ class WeightController:
         self._snapshots = copy.deepcopy(list(state['snapshots']))
 
 
-def _saved_hparams(state: Dict[str, Any]) -> Dict[str, Any]:
-    """A saved controller's hparams, with what older files lack filled in
-    with the behaviour they were made with."""
-    hparams = dict(LEGACY_CONTROLLER, **state['hparams'])
-    hparams.update(policy_kwargs(state['hparams']))
+def upgrade_controller_state(state: Dict[str, Any]) -> Dict[str, Any]:
+    """A saved controller state (``state_dict()`` or a ``controller.pth``) of
+    any mmada version in today's format: every hparam present (what older
+    files lack filled in with OLD_FILE_DEFAULTS, the behaviour they were
+    made with; betas as a list of floats) and lambda_best^T under
+    ``best_loss_weights`` (mmada <= 0.2 wrote ``best_weights``). Returns a
+    new dict; ``state`` is not changed."""
+    state = dict(state)
+    hparams = dict(OLD_FILE_DEFAULTS, **state['hparams'])
     hparams['betas'] = [float(b) for b in hparams['betas']]
-    return hparams
-
-
-def best_loss_weights_of(state: Dict[str, Any]) -> Optional[Tensor]:
-    """lambda_best^T of a ``controller.pth``, or None; files of mmada <= 0.2
-    store it under the key ``best_weights``."""
-    best = state.get('best_loss_weights')
-    return state.get('best_weights') if best is None else best
+    state['hparams'] = hparams
+    old_best = state.pop('best_weights', None)
+    if state.get('best_loss_weights') is None and old_best is not None:
+        state['best_loss_weights'] = old_best
+    return state
 
 
 def _flat(tensors: Sequence[Tensor]) -> Tensor:

@@ -11,9 +11,9 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from .controller import best_loss_weights_of
+from .controller import upgrade_controller_state
 from .policy import (ArrayLike, PolicyNetwork, as_vector, check_eq1,
-                     eq1_kwargs, eq1_loss_weights, policy_kwargs)
+                     eq1_loss_weights)
 
 PolicyLike = Union[PolicyNetwork, Dict[str, Tensor]]
 MODES = ('comb-dy', 'single-dy', 'pred', 'final', 'untrained')
@@ -69,10 +69,10 @@ def ensemble_weights(policies: Sequence[PolicyLike],
         min_loss (float): Floor of losses (see ``normalise_losses``).
             Defaults to 1e-8.
         policy_cfg (dict, optional): ``output`` and ``param_scale`` of pi,
-            to build state dicts (``policy_kwargs(hparams)``). Defaults to
+            to build state dicts (from the controller's hparams). Defaults to
             PolicyNetwork's.
         eq1_cfg (dict, optional): ``state`` and ``equalise`` of the
-            controller (``eq1_kwargs(hparams)``). Defaults to the
+            controller (from its hparams). Defaults to the
             normalised state without equalising.
 
     Returns:
@@ -134,7 +134,7 @@ class PolicyEnsemble:
             raise ValueError("mode 'final' needs `best_loss_weights` "
                              '(lambda_best^T), absent from the controller '
                              'state')
-        self.eq1 = eq1_kwargs(eq1_cfg or {})
+        self.eq1 = {'state': 'normalised', 'equalise': None, **(eq1_cfg or {})}
         check_eq1(**self.eq1)
         self.mode, self.gamma, self.min_loss = mode, gamma, min_loss
         self.policies = [_as_network(p, policy_cfg) for p in policies]
@@ -164,16 +164,18 @@ class PolicyEnsemble:
             raise ValueError(
                 f'The controller state was made for the losses '
                 f'{list(state["loss_names"])}, got {list(loss_names)}')
+        state = upgrade_controller_state(state)
         hparams = state['hparams']
-        policy_cfg = policy_kwargs(hparams)
+        policy_cfg = {k: hparams[k] for k in ('output', 'param_scale')}
         policies = state['snapshots']
         if mode == 'untrained':  # pi^0 at every t: the init, rebuilt
             initial = PolicyNetwork(hparams['num_losses'], hparams['hidden'],
                                     hparams['init_std'], hparams['seed'],
                                     **policy_cfg)
             policies = [initial] * len(policies)
-        return cls(policies, mode, gamma, best_loss_weights_of(state),
-                   hparams['min_loss'], policy_cfg, eq1_kwargs(hparams))
+        eq1_cfg = {k: hparams[k] for k in ('state', 'equalise')}
+        return cls(policies, mode, gamma, state.get('best_loss_weights'),
+                   hparams['min_loss'], policy_cfg, eq1_cfg)
 
     @property
     def is_dynamic(self) -> bool:

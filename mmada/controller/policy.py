@@ -64,16 +64,6 @@ STATES = ('normalised', 'raw')
 #: The equalised start g(l) / l (``equalise``): g the mean or the
 #: geometric mean of the losses.
 EQUALISERS = ('mean', 'geomean')
-# what files written before ``state`` and ``equalise`` existed were made with
-LEGACY_EQ1 = dict(state='normalised', equalise=None)
-
-
-def eq1_kwargs(hparams: Dict) -> Dict:
-    """``state`` and ``equalise`` of a saved controller's hparams (files of
-    mmada <= 0.3 lack them: LEGACY_EQ1)."""
-    return {k: hparams.get(k, v) for k, v in LEGACY_EQ1.items()}
-
-
 def check_eq1(state: str, equalise: Optional[str]) -> None:
     """Raise ValueError naming the setting if ``state`` or ``equalise`` is
     not one of STATES / EQUALISERS (or None)."""
@@ -138,14 +128,6 @@ def eq1_loss_weights(policy: 'PolicyNetwork',
 
 
 OUTPUTS = ('residual', 'exp', 'linear')
-# what controller files written before these options existed were made with
-LEGACY_POLICY = dict(output='exp', param_scale=1.0)
-
-
-def policy_kwargs(hparams: Dict) -> Dict:
-    """``output`` and ``param_scale`` of a saved controller's hparams
-    (files of mmada <= 0.1 lack them: LEGACY_POLICY)."""
-    return {k: hparams.get(k, v) for k, v in LEGACY_POLICY.items()}
 
 
 class PolicyNetwork(nn.Module):

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from mmada.controller import WeightController
-from mmada.controller.controller import best_loss_weights_of
+from mmada.controller.controller import (OLD_FILE_DEFAULTS,
+                                         upgrade_controller_state)
 
 F64 = dict(dtype=torch.float64)
 
@@ -207,14 +208,40 @@ def test_state_dict_round_trip_and_resume():
 def test_best_loss_weights_are_the_files_not_the_controllers():
     """lambda_best^T is the exploration's: not in the controller's state; a
     controller.pth that carries it (under today's key or mmada <= 0.2's
-    'best_weights') loads, and best_loss_weights_of reads either."""
+    'best_weights') loads, and upgrade_controller_state puts either under
+    today's key."""
     ctrl = WeightController(['a', 'b'])
     assert 'best_loss_weights' not in ctrl.state_dict()
-    assert best_loss_weights_of(ctrl.state_dict()) is None
+    assert 'best_loss_weights' not in upgrade_controller_state(
+        ctrl.state_dict())
     for key in ('best_loss_weights', 'best_weights'):
         state = dict(ctrl.state_dict(), **{key: torch.tensor([1.1, 0.9], **F64)})
         WeightController(['a', 'b']).load_state_dict(state)
-        assert best_loss_weights_of(state).tolist() == [1.1, 0.9]
+        upgraded = upgrade_controller_state(state)
+        assert upgraded['best_loss_weights'].tolist() == [1.1, 0.9]
+        assert 'best_weights' not in upgraded
+
+
+def test_upgrade_fills_what_old_files_lack_with_their_behaviour():
+    """A file of mmada 0.1 (no output, param_scale, sampling, lr_schedule,
+    betas, state, equalise) gets each from OLD_FILE_DEFAULTS, written out
+    here; keys the file has are kept; the input is not changed."""
+    state = WeightController(['a', 'b'], sigma=0.3).state_dict()
+    old_keys = ('output', 'param_scale', 'sampling', 'lr_schedule', 'betas',
+                'state', 'equalise')
+    for key in old_keys:
+        del state['hparams'][key]
+    upgraded = upgrade_controller_state(state)['hparams']
+    assert {k: upgraded[k] for k in old_keys} == dict(
+        output='exp', param_scale=1.0, sampling='linear',
+        lr_schedule='constant', betas=[0.9, 0.999], state='normalised',
+        equalise=None)
+    assert set(OLD_FILE_DEFAULTS) == set(old_keys)
+    assert upgraded['sigma'] == 0.3
+    assert 'output' not in state['hparams']  # not changed in place
+    rebuilt = WeightController.from_state_dict(state)
+    assert rebuilt.hparams['output'] == 'exp'
+    assert rebuilt.hparams['sampling'] == 'linear'
 
 
 def test_load_refuses_other_losses_and_hparams():
