@@ -80,6 +80,7 @@ class TestExploreRunner(RunnerTestCase):
         cfg.default_scope = 'mmdet'
         cfg.randomness = dict(seed=0)
         cfg.loss_weighting = dict(losses=['loss_fit', 'loss_small'])
+        cfg.custom_hooks = [dict(type='LossWeightHook')]
         cfg.default_hooks = dict(logger=dict(type='LoggerHook', interval=1))
         cfg.env_cfg = dict(dist_cfg=dict(backend='gloo'))
 
@@ -98,7 +99,8 @@ class TestExploreRunner(RunnerTestCase):
     def test_algorithm_1_bookkeeping_and_hook_stages(self):
         work_dir = os.path.join(self.temp_dir.name, 'run')
         recorder = dict(type='StageRecorder')
-        runner = self.explore(work_dir, custom_hooks=[recorder])
+        runner = self.explore(
+            work_dir, custom_hooks=[dict(type='LossWeightHook'), recorder])
         loop = runner.train_loop
         assert isinstance(loop, ExploreLoop)
         # 12 images / batch 3 = 4 iterations per epoch = q; 3 epochs = 12
@@ -106,7 +108,7 @@ class TestExploreRunner(RunnerTestCase):
                                                                          12)
         # M_best^T: the pseudo epoch + T intervals of 4 iterations
         assert (runner.iter, runner.epoch) == (12, 3)
-        # a LossWeightHook was added; CheckpointHook was not
+        # CheckpointHook was dropped (the loop saves)
         names = [type(h).__name__ for h in runner.hooks]
         assert 'LossWeightHook' in names and 'CheckpointHook' not in names
         calls = next(h for h in runner.hooks
@@ -135,10 +137,13 @@ class TestExploreRunner(RunnerTestCase):
         cut = os.path.join(self.temp_dir.name, 'cut')
         with pytest.raises(RuntimeError, match='power cut'):
             self.explore(cut, custom_hooks=[
+                dict(type='LossWeightHook'),
                 dict(type='StageRecorder', fail_at=2)
             ])
-        runner = self.explore(cut, resume=True,
-                              custom_hooks=[dict(type='StageRecorder')])
+        runner = self.explore(cut, resume=True, custom_hooks=[
+            dict(type='LossWeightHook'),
+            dict(type='StageRecorder')
+        ])
         calls = next(h for h in runner.hooks
                      if type(h).__name__ == 'StageRecorder').calls
         assert calls[0] == 'load 1'  # continued after checkpoint 1
@@ -174,6 +179,9 @@ class TestExploreRunner(RunnerTestCase):
         with pytest.raises(ValueError, match="needs train_cfg = dict"):
             self.build(work_dir, train_cfg=dict(
                 _delete_=True, type='EpochBasedTrainLoop', max_epochs=1))
+        with pytest.raises(ValueError, match=r"needs dict\(type="
+                           r"'LossWeightHook'\) in custom_hooks"):
+            self.build(work_dir, custom_hooks=[])
         with pytest.raises(ValueError, match='population must be an '
                            'integer >= 2'):
             self.build(work_dir, train_cfg=dict(population=1))

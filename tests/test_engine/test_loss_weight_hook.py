@@ -115,15 +115,6 @@ class TestLossWeightHook(RunnerTestCase):
         assert isinstance(hook.weighting, AdaSegmentWeighting)
         assert hook.weighting.patterns is hook.weighting.names is None
 
-    def test_old_transfer_hook_gets_a_one_line_answer(self):
-        cfg = self.cfg()
-        cfg.custom_hooks = [dict(type='AdaSegmentHook',
-                                 controller=self.controller)]
-        with pytest.raises(TypeError, match=r"AdaSegmentHook was removed: "
-                           r"use dict\(type='LossWeightHook', weighting="
-                           r"dict\(type='AdaSegmentWeighting'"):
-            self.build_runner(cfg)
-
     # -- before_run -----------------------------------------------------------
     def test_before_run_argument_wins_then_config_then_default(self):
         cfg = self.cfg(hook=dict(losses=['loss_b'], head_lr_scaling=False),

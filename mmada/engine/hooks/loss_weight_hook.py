@@ -206,13 +206,3 @@ def check_settings(settings: dict, where: str) -> None:
         raise ValueError(f'{where}min_lambda must be a number > 0, got '
                          f'{min_lambda!r}')
 
-
-def _removed_ada_segment_hook(**kwargs):
-    """``AdaSegmentHook`` was replaced by a weighting rule."""
-    raise TypeError(
-        "AdaSegmentHook was removed: use dict(type='LossWeightHook', "
-        "weighting=dict(type='AdaSegmentWeighting', controller=..., "
-        "mode=...))")
-
-
-HOOKS.register_module('AdaSegmentHook', module=_removed_ada_segment_hook)

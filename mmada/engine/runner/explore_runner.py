@@ -61,7 +61,10 @@ class ExploreRunner(Runner):
         default_hooks = dict(default_hooks or {}, checkpoint=None)
         custom_hooks = list(custom_hooks or [])
         if not any(_hook_type(h) == 'LossWeightHook' for h in custom_hooks):
-            custom_hooks.append(dict(type='LossWeightHook'))
+            raise ValueError(
+                "runner_type='ExploreRunner' needs dict(type='LossWeightHook')"
+                ' in custom_hooks: it puts the loss weighting on the model, '
+                'whose lambda the exploration sets')
         super().register_hooks(default_hooks, custom_hooks)
 
     def load_or_resume(self) -> None:
