@@ -25,16 +25,19 @@ Methods (the paper's names):
 - ``pbt``: Baseline-P, the population without the controller (its best
   model).
 - ``grid``: Baseline-G, detection-group weight x semantic weight in
-  {0.5, 1, 2}^2 (9 trainings with seed 0, via the stage loss weights and
-  the semantic loss weight; the point (1, 1) is the Baseline run), the best
-  on the proxy val split, then trained with each seed and tested; its cost
-  is the 9 search trainings + 1.
+  {0.5, 1, 2}^2 (``mmada/baselines/grid.py``; 9 trainings with seed 0, via
+  the stage loss weights and the semantic loss weight; the point (1, 1) is
+  the Baseline run), the best on the proxy val split, then trained with
+  each seed and tested; its cost is the 9 search trainings + 1.
+  ``grid-hook``: the same grid applied through LossWeightHook, as
+  Ada-Segment applies lambda.
+- ``bohb``: Baseline-BOHB, Optuna's TPE with Hyperband over the static
+  weights (``tools/analysis/bohb_search.py``, searched once with seed 0
+  within one exploration's budget); ``am-lfs``: AM-LFS's best model.
 - ``gradnorm`` (Chen et al. 2018), ``uncertainty`` (Kendall et al. 2018).
 - ``famo`` (Liu et al. 2023), ``dwa`` (Liu et al. 2019), ``rlw`` (random
   loss weighting, Lin et al. 2022), ``imtl-l`` (Liu et al. 2021): torchjd's
   scalarizers through ``ScalarizerWeighting``, one training each.
-
-Not included: AM-LFS and BOHB of Table 6.
 
 The default set (``baseline ada-segment ada-segment-a uncertainty``, 3
 seeds) takes about an hour on a 2-core CPU with the tiny configs.
@@ -79,6 +82,8 @@ from statistics import mean, pstdev
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from run_demo import BASELINE, EXPLORE, KEYS, TRANSFER, metrics  # noqa: E402
+
+from mmada.baselines.grid import grid_options, grid_points  # noqa: E402
 
 CONFIGS = dict(
     baseline=BASELINE,
@@ -128,8 +133,6 @@ METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
            'untrained-equalised')
 TRANSFER_MODES = ('final', 'pred', 'single-dy', 'untrained')
 DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
-GRID = (0.5, 1.0, 2.0)
-STAGES = 3  # the paper's network: 3 cascade stages, each weighted 1/3
 GRID_SEED = 0  # Baseline-G searches its grid with this seed (proxy val)
 
 
@@ -366,25 +369,14 @@ def run_method(bench, method, seed):
 
 def grid_point(det, seg, method='grid'):
     """The run name, config key and --cfg-options of one Baseline-G grid
-    point; (1, 1) is the Baseline itself (its run is reused).
-
-    ``grid`` sets the heads' ``loss_weight`` (the config way: the weight
-    also scales the head's own step); ``grid-hook`` applies the same
-    weights as Ada-Segment applies lambda, through LossWeightHook with
-    StaticWeighting (the heads' gradients at 1/lambda, so only the shared
-    layers see the weight)."""
+    point (``mmada/baselines/grid.py``: ``grid`` through the heads'
+    loss_weight, ``grid-hook`` through LossWeightHook); (1, 1) is the
+    Baseline itself (its run is reused)."""
     if det == seg == 1.0:  # all 1 through the hook: the Baseline too
         return 'baseline', 'baseline', []
-    if method == 'grid-hook':
-        weights = ','.join([str(det)] * 3 * STAGES + [str(seg)])
-        return f'grid-hook/det{det}_seg{seg}', 'static', [
-            f'custom_hooks.1.weighting.loss_weights=[{weights}]'
-        ]
-    stage = det / STAGES
-    return f'grid/det{det}_seg{seg}', 'baseline', [
-        f'model.roi_head.stage_loss_weights=[{stage},{stage},{stage}]',
-        f'model.semantic_head.loss_seg.loss_weight={seg}'
-    ]
+    way = 'hook' if method == 'grid-hook' else 'config'
+    key = 'static' if way == 'hook' else 'baseline'
+    return f'{method}/det{det}_seg{seg}', key, grid_options(det, seg, way)
 
 
 def run_grid(bench, seed, method='grid'):
@@ -393,7 +385,7 @@ def run_grid(bench, seed, method='grid'):
     Cost: the 9 search trainings + that one training (for GRID_SEED it is
     one of the 9, reused, and still counted: 9 + 1 trainings for every
     seed, as a user who re-trains the chosen point pays)."""
-    search, pending = {}, [(det, seg) for det in GRID for seg in GRID]
+    search, pending = {}, grid_points()
     while pending:  # points another process is training: come back later
         for point in list(pending):
             name, key, options = grid_point(*point, method)
