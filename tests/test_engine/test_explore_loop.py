@@ -263,7 +263,7 @@ def test_a_nan_metric_fails_that_member_alone(pq, ok):
     from types import SimpleNamespace
     warnings = []
     loop = SimpleNamespace(
-        load_member=lambda start: None,
+        load_training_state=lambda start: None,
         report=SimpleNamespace(log_member=lambda t, j: None),
         train_interval=lambda t, w: np.array([0.5, 0.25]),
         weighting=SimpleNamespace(names=['loss_a', 'loss_b']),

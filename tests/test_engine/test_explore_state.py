@@ -48,8 +48,9 @@ def test_save_and_load_state_with_the_strategys_artifacts(tmp_path):
 
 
 def test_upgrade_state_of_old_files():
-    """mmada <= 0.2 named lambda 'lam'; mmada <= 0.3 saved no schedule."""
-    old = dict(lam_best=[1.0, 2.0], history=[
+    """mmada <= 0.2 named lambda 'lam'; mmada <= 0.3 saved no schedule;
+    mmada 0.3.0 named M_best^t 'member'."""
+    old = dict(lam_best=[1.0, 2.0], member=dict(iter=4), history=[
         dict(checkpoint=0, pseudo_epoch=True),
         dict(checkpoint=1, lam=[1.0, 1.0], controller=dict(
             lam_after=[2.0, 1.0]))
@@ -60,6 +61,7 @@ def test_upgrade_state_of_old_files():
     assert entry['loss_weights'] == [1.0, 1.0] and 'lam' not in entry
     assert entry['controller'] == dict(loss_weights_after=[2.0, 1.0])
     assert state['schedule'] is None
+    assert state['best_model'] == dict(iter=4) and 'member' not in state
     check_state('old.pth', dict(state, loss_names=NAMES,
                                 strategy_type='pbt'), NAMES, SCHEDULE, 'pbt')
 

@@ -190,10 +190,10 @@ def _cooled_loop(events, cooldown_iters, fail=False):
     return SimpleNamespace(
         settings=dict(cooldown_iters=cooldown_iters,
                       cooldown_schedule='cosine'),
-        member_state=lambda: 'member before the cooldown',
+        training_state=lambda: 'member before the cooldown',
         cooldown=lambda *args: events.append(('cooldown', ) + args),
         evaluate=evaluate,
-        load_member=lambda state: events.append(('load', state)))
+        load_training_state=lambda state: events.append(('load', state)))
 
 
 @pytest.mark.parametrize('fail', [False, True])

@@ -174,19 +174,20 @@ class ExploreLoop(BaseLoop):
         state = self.resume() if self.runner.cfg.get('resume') else None
         if state is None:
             state = self.pseudo_epoch()  # l^1, M^0 and its PQ
-        self.load_member(state['member'])
+        self.load_training_state(state['best_model'])
         for t in range(state['checkpoint'] + 1, self.num_checkpoints + 1):
             loss_weights, samples = broadcast(  # Eqs. 1-2, rank 0's
                 self.strategy.propose(t, state))
-            results = self.train_population(t, samples, state['member'])
+            results = self.train_population(t, samples,
+                                            state['best_model'])
             rewards, update = self.learn(t, state, samples, results)
             best = self.best_member(results)
             if best is not None:  # M_best^t to every member
-                state.update(member=self.broadcast_best(best),
+                state.update(best_model=self.broadcast_best(best),
                              l_best=results[best]['losses'],
                              v_best=results[best]['v'],
                              best_loss_weights=samples[best].tolist())
-            self.load_member(state['member'])
+            self.load_training_state(state['best_model'])
             state['checkpoint'] = t
             self.report.add_checkpoint(t, loss_weights, samples, results,
                                        rewards, best, update, state)
@@ -209,7 +210,7 @@ class ExploreLoop(BaseLoop):
         # v_best^0 and M^0 too (run() loads M^0 into every model)
         state = broadcast(
             dict(checkpoint=0, l_ref=losses, l_best=losses, v_best=v,
-                 best_loss_weights=None, member=self.member_state()))
+                 best_loss_weights=None, best_model=self.training_state()))
         self.report.add_pseudo_epoch(self.weighting.names, losses,
                                      state['v_best'])
         self.save(state)
@@ -230,7 +231,7 @@ class ExploreLoop(BaseLoop):
                               error='negative weight sampled: not trained')
             if result['ok'] and (self.best_local is None
                                  or result['v'] > self.best_local[0]):
-                self.best_local = (result['v'], j, self.member_state())
+                self.best_local = (result['v'], j, self.training_state())
             mine.append(result)
         # a member's group leader speaks for it
         gathered = all_gather_object(
@@ -260,7 +261,7 @@ class ExploreLoop(BaseLoop):
         from M_best^t. The run goes on (see :meth:`train_population`)."""
         result = dict(member=j, ok=False, v=float('nan'), metrics={},
                       losses=None, error=None)
-        self.load_member(start)
+        self.load_training_state(start)
         self.report.log_member(t, j)
         try:
             losses = self.train_interval(t, loss_weights)
@@ -355,13 +356,13 @@ class ExploreLoop(BaseLoop):
         iters = s['cooldown_iters'] if iters is None else iters
         if not iters:
             return self.evaluate()
-        kept = self.member_state()
+        kept = self.training_state()
         try:
             self.cooldown(t, loss_weights, iters,
                           schedule or s['cooldown_schedule'])
             return self.evaluate()
         finally:
-            self.load_member(kept)
+            self.load_training_state(kept)
 
     def cooldown(self, key: int, loss_weights: Optional[List[float]],
                  iters: int, schedule: str = 'linear') -> None:
@@ -398,7 +399,7 @@ class ExploreLoop(BaseLoop):
                            f'is not among the metrics {sorted(metrics)}')
         return metrics
 
-    def member_state(self) -> Dict[str, Any]:
+    def training_state(self) -> Dict[str, Any]:
         """Copies of the model, optimizer, lr schedule and counters."""
         runner = self.runner
         return copy.deepcopy(
@@ -410,7 +411,7 @@ class ExploreLoop(BaseLoop):
                  iter=self._iter,
                  epoch=self._epoch))
 
-    def load_member(self, state: Dict[str, Any]) -> None:
+    def load_training_state(self, state: Dict[str, Any]) -> None:
         """Make the model, optimizer, schedulers and counters ``state``."""
         runner = self.runner
         unwrap(runner.model).load_state_dict(state['model'])

@@ -2,7 +2,8 @@
 
 ``explore_state.pth`` holds everything ``resume=True`` continues from: the
 loop's state (t as ``checkpoint``, ``l_ref`` = l^1, ``l_best``, ``v_best``,
-``best_loss_weights``, M_best^t as ``member``, and what the hooks add in
+``best_loss_weights``, M_best^t with its optimizer and lr schedule as
+``best_model``, and what the hooks add in
 ``before_save_checkpoint``), the strategy's state, the report's ``history``
 and ``timing``, and what a resumed run must share with it (``loss_names``,
 ``schedule``, ``strategy_type``: :func:`check_state`). Next to it the
@@ -67,8 +68,11 @@ def upgrade_state(state: Dict[str, Any]) -> Dict[str, Any]:
     - mmada <= 0.2 named lambda ``lam``: ``lam_best`` is now
       ``best_loss_weights``, a history entry's ``lam`` its ``loss_weights``
       and its controller's ``lam_after`` its ``loss_weights_after``;
-    - mmada <= 0.3 saved no ``schedule``: None (not checked on resume).
+    - mmada <= 0.3 saved no ``schedule``: None (not checked on resume);
+    - mmada 0.3.0 named M_best^t ``member``: now ``best_model``.
     """
+    if 'member' in state:
+        state['best_model'] = state.pop('member')
     if 'lam_best' in state:
         state['best_loss_weights'] = state.pop('lam_best')
     for entry in state['history']:

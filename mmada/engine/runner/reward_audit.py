@@ -202,7 +202,8 @@ class RewardAuditLoop(ExploreLoop):
             for name, w in weightings.items():
                 if (b, name) in done:
                     continue
-                rows.append(self.branch(b, name, w, trunk[b]['member']))
+                rows.append(
+                    self.branch(b, name, w, trunk[b]['training_state']))
                 self.save_rows(rows)
         self.runner.call_hook('after_train')
         return self.runner.model
@@ -217,7 +218,7 @@ class RewardAuditLoop(ExploreLoop):
             self.runner.logger.info(f'[audit] trunk from {path}')
             return saved['branches']
         state = self.pseudo_epoch()
-        self.load_member(state['member'])
+        self.load_training_state(state['best_model'])
         out = {}
         for t in range(1, self.audit['branches'][-1] + 1):
             losses = self.train_interval(t, None)
@@ -225,7 +226,7 @@ class RewardAuditLoop(ExploreLoop):
                 proposal = dict(l_best=losses, l_ref=state['l_ref'])
                 _, samples = self.strategy.propose(t + 1, proposal)
                 valid = [s.tolist() for s in samples if bool((s > 0).all())]
-                out[t] = dict(member=self.member_state(),
+                out[t] = dict(training_state=self.training_state(),
                               samples=valid[:self.audit['samples']])
         atomic_torch_save(dict(loss_names=self.weighting.names, branches=out),
                           path)
@@ -237,7 +238,7 @@ class RewardAuditLoop(ExploreLoop):
         candidate's score and cost on the way."""
         self.runner.logger.info(f'[audit] branch after checkpoint {b}: '
                                 f'{name} {loss_weights}')
-        self.load_member(start)
+        self.load_training_state(start)
         scores, cost = {}, {}
         start = time.perf_counter()
         for t in range(b + 1, self.num_checkpoints + 1):
