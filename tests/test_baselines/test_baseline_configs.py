@@ -369,3 +369,27 @@ def test_benchmark_cache_waits_for_a_run_another_process_started(
     assert bench.cached(str(work_dir), lambda: dict(PQ=2.0)) == dict(PQ=2.0)
     assert not (work_dir / '.running').exists()
     assert json.loads((work_dir / 'result.json').read_text()) == dict(PQ=2.0)
+
+
+def test_benchmark_tools_import_this_checkouts_mmada(tmp_path, monkeypatch):
+    """Run from a frozen copy (a git worktree), the benchmark's tools must
+    import that copy's mmada, not the installed one: PYTHONPATH starts with
+    the benchmark's own checkout, the caller's PYTHONPATH after it."""
+    sys.path.insert(0, 'tools/analysis')
+    import benchmark_methods as bm
+    monkeypatch.setattr(sys, 'argv', ['benchmark_methods.py', '--out',
+                                      str(tmp_path / 'out')])
+    monkeypatch.setenv('PYTHONPATH', '/elsewhere')
+    seen = {}
+
+    def fake_run(cmd, env=None, **kwargs):
+        seen.update(cmd=cmd, env=env)
+        return type('Done', (), dict(returncode=0, stdout=''))()
+
+    monkeypatch.setattr(bm.subprocess, 'run', fake_run)
+    bm.Bench(bm.parse_args()).tool(str(tmp_path), 'train.py', 'a.py')
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    assert seen['env']['PYTHONPATH'] == os.pathsep.join([repo, '/elsewhere'])
+    assert seen['cmd'][1:] == ['tools/train.py', 'a.py', '--work-dir',
+                               str(tmp_path)]

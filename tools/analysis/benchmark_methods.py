@@ -81,6 +81,8 @@ import time
 from statistics import mean, pstdev
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: this checkout; its tools run with its own mmada (see ``Bench.tool``)
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 from run_demo import BASELINE, EXPLORE, KEYS, TRANSFER, metrics  # noqa: E402
 
 from mmada.baselines.grid import grid_options, grid_points  # noqa: E402
@@ -212,9 +214,14 @@ class Bench:
         opts = list(options) + self.args.cfg_options
         if opts:
             cmd += ['--cfg-options', *opts]
+        # this checkout's mmada first: from a frozen copy (a git worktree),
+        # the tools would otherwise import the installed (editable) mmada,
+        # i.e. another checkout's code
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+            p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
         start = time.time()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
+                              stderr=subprocess.STDOUT, text=True, env=env)
         seconds = time.time() - start
         log = osp.join(work_dir, f'{osp.basename(script)[:-3]}.log')
         with open(log, 'w') as f:
