@@ -393,3 +393,53 @@ def test_benchmark_tools_import_this_checkouts_mmada(tmp_path, monkeypatch):
     assert seen['env']['PYTHONPATH'] == os.pathsep.join([repo, '/elsewhere'])
     assert seen['cmd'][1:] == ['tools/train.py', 'a.py', '--work-dir',
                                str(tmp_path)]
+
+
+def test_benchmark_diverged_runs_are_results(tmp_path, monkeypatch):
+    """A training stopped by FiniteLossHook is a result: NaN metrics, no
+    checkpoint, no test; the table leaves it out of the mean and says so;
+    the grid never chooses it. Any other failure ends the benchmark."""
+    sys.path.insert(0, 'tools/analysis')
+    import benchmark_methods as bm
+    monkeypatch.setattr(sys, 'argv', ['benchmark_methods.py', '--out',
+                                      str(tmp_path)])
+    stop = ('Traceback (most recent call last):\n  ...\nFloatingPointError: '
+            'Iteration 61: loss = nan is not finite; the training stops here')
+    outputs = [stop, 'Traceback\nValueError: bad config']
+
+    def fake_run(cmd, env=None, **kwargs):
+        return type('Done', (), dict(returncode=1, stdout=outputs.pop(0)))()
+
+    monkeypatch.setattr(bm.subprocess, 'run', fake_run)
+    bench = bm.Bench(bm.parse_args())
+    r = bench.train('imtl-l', 0, 'a.py')
+    assert r['checkpoint'] is None and bm.diverged(r)
+    assert r['diverged'].startswith('Iteration 61: loss = nan')
+    assert all(v != v for v in r['val'].values())  # NaN
+    again = bench.train('imtl-l', 0, 'a.py')  # cached, not re-run
+    assert again['diverged'] == r['diverged'] and len(outputs) == 1
+    test = bench.test('imtl-l', 0, r['checkpoint'])
+    assert bm.diverged(test) and test['PQ'] != test['PQ']
+    with pytest.raises(SystemExit, match='ValueError: bad config'):
+        bench.train('dwa', 0, 'b.py')
+
+    base = [(dict(PQ=20, PQ_th=5, PQ_st=40, SQ=60, RQ=30), 100),
+            (dict(PQ=22, PQ_th=7, PQ_st=42, SQ=62, RQ=32), 100),
+            (dict(PQ=24, PQ_th=9, PQ_st=44, SQ=64, RQ=34), 100)]
+    nan = dict(bm.metrics(''), diverged=True)
+    md = bm.table({'baseline': base,
+                   'uw': [(dict(PQ=21, PQ_th=6, PQ_st=41, SQ=61, RQ=31), 100),
+                          (nan, 50),
+                          (dict(PQ=27, PQ_th=8, PQ_st=43, SQ=63, RQ=33), 150)],
+                   'imtl-l': [(nan, 30)] * 3}, base_seconds=100).splitlines()
+    # seeds 0 and 2: PQ 21, 27 -> 24 +- 3; differences +1, +3 -> mean +2
+    assert md[3] == ('| uw | 24.0 ± 3.0 | 7.0 ± 1.0 | 42.0 ± 1.0 | '
+                     '62.0 ± 1.0 | 32.0 ± 1.0 | +1.0, diverged, +3.0 (+2.0) '
+                     '| 1.0x |')
+    assert md[4] == ('| imtl-l | diverged (non-finite loss) on every seed '
+                     '| | | | | | 0.3x |')
+
+    search = {(1.0, 1.0): dict(val=dict(PQ=50.0)),
+              (2.0, 2.0): dict(val=bm.metrics(''), diverged='nan'),
+              (0.5, 0.5): dict(val=dict(PQ=51.0))}
+    assert max(search, key=lambda p: bm._score(search[p])) == (0.5, 0.5)

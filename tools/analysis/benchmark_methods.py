@@ -73,6 +73,7 @@ training is tested with the checkpoint it saved last (``last_checkpoint``).
 """
 import argparse
 import json
+import math
 import os
 import os.path as osp
 import subprocess
@@ -194,6 +195,22 @@ def parse_args():
     return args
 
 
+class Diverged(Exception):
+    """A training stopped at a non-finite loss (FiniteLossHook's
+    FloatingPointError): a result (the method diverged), not a failure of
+    the benchmark."""
+
+    def __init__(self, seconds, message):
+        super().__init__(message)
+        self.seconds = seconds
+
+
+def diverged(result):
+    """Whether a run's metrics (or training result) are of a diverged
+    training."""
+    return bool(result.get('diverged'))
+
+
 class Bench:
     """Runs tools, caches their results and times."""
 
@@ -202,7 +219,9 @@ class Bench:
         os.makedirs(args.out, exist_ok=True)
 
     def tool(self, work_dir, script, *argv, options=(), gpus=None):
-        """Run tools/<script>, log to work_dir; return (seconds, output)."""
+        """Run tools/<script>, log to work_dir; return (seconds, output).
+        Raises :class:`Diverged` if a training stopped at a non-finite loss;
+        any other failure ends the benchmark with the output's tail."""
         os.makedirs(work_dir, exist_ok=True)
         gpus = gpus or self.args.gpus
         if gpus > 1:  # tools/dist_train.sh CONFIG [CKPT] GPUS ...
@@ -227,6 +246,10 @@ class Bench:
         with open(log, 'w') as f:
             f.write(' '.join(cmd) + '\n' + proc.stdout)
         if proc.returncode != 0:
+            stops = [line for line in proc.stdout.splitlines()
+                     if line.startswith('FloatingPointError: ')]
+            if stops and script == 'train.py':
+                raise Diverged(seconds, stops[-1][len('FloatingPointError: '):])
             tail = '\n'.join(proc.stdout.splitlines()[-25:])
             sys.exit(f'{" ".join(cmd)} failed:\n{tail}')
         return seconds, proc.stdout
@@ -272,13 +295,19 @@ class Bench:
 
     def train(self, name, seed, config, options=(), wait=True):
         """A training run: its wall time and its last proxy-val metrics
-        (None if another process runs it and not ``wait``)."""
+        (None if another process runs it and not ``wait``). A training
+        that stopped at a non-finite loss gives NaN metrics, no checkpoint
+        and ``diverged`` (the error)."""
         work_dir = osp.join(self.args.out, name, f'seed{seed}')
 
         def run():
-            seconds, out = self.tool(work_dir, 'train.py', config,
-                                     options=[f'randomness.seed={seed}',
-                                              *options])
+            try:
+                seconds, out = self.tool(work_dir, 'train.py', config,
+                                         options=[f'randomness.seed={seed}',
+                                                  *options])
+            except Diverged as e:
+                return dict(seconds=e.seconds, val=metrics(''),
+                            checkpoint=None, diverged=str(e))
             with open(osp.join(work_dir, 'last_checkpoint')) as f:
                 checkpoint = f.read().strip()
             return dict(seconds=seconds, val=metrics(out),
@@ -301,6 +330,10 @@ class Bench:
         return self.cached(work_dir, run)
 
     def test(self, name, seed, checkpoint, config=None, options=()):
+        """Test metrics of a checkpoint; NaN and ``diverged`` for a
+        training that diverged (``checkpoint`` None)."""
+        if checkpoint is None:
+            return dict(metrics(''), diverged=True)
         work_dir = osp.join(self.args.out, name, f'seed{seed}', 'test')
 
         def run():
@@ -403,11 +436,18 @@ def run_grid(bench, seed, method='grid'):
                 pending.remove(point)
         if pending:
             time.sleep(10)
-    det, seg = max(search, key=lambda point: search[point]['val']['PQ'])
+    det, seg = max(search, key=lambda point: _score(search[point]))
     name, key, options = grid_point(det, seg, method)
     r = bench.train(name, seed, bench.args.config[key], options)
     seconds = sum(s['seconds'] for s in search.values()) + r['seconds']
     return bench.test(method, seed, r['checkpoint']), seconds
+
+
+def _score(result):
+    """Proxy-val PQ for choosing a grid point; a diverged point is never
+    chosen (NaN compares unordered)."""
+    pq = result['val']['PQ']
+    return -math.inf if diverged(result) or math.isnan(pq) else pq
 
 
 def run_bohb(bench, seed):
@@ -434,20 +474,29 @@ def run_bohb(bench, seed):
 
 def table(results, base_seconds):
     """Mean ± std over seeds, the paired PQ differences to the Baseline
-    (per seed, in seed order) and the cost."""
+    (per seed, in seed order) and the cost. A seed whose training diverged
+    is left out of the mean ± std and shown as ``diverged``."""
     lines = ['| Method | ' + ' | '.join(KEYS) +
              ' | ΔPQ vs Baseline, per seed (mean) | Cost |',
              '|---|' + '---|' * (len(KEYS) + 2)]
     base = [m['PQ'] for m, _ in results['baseline']]
     for method, runs in results.items():
-        cells = []
-        for key in KEYS:
-            values = [m[key] for m, _ in runs]
-            cells.append(f'{mean(values):.1f} ± {pstdev(values):.1f}')
-        diffs = [m['PQ'] - b for (m, _), b in zip(runs, base)]
-        paired = '-' if method == 'baseline' else ', '.join(
-            f'{d:+.1f}' for d in diffs) + f' ({mean(diffs):+.1f})'
         cost = mean(s for _, s in runs) / base_seconds
+        ok = [m for m, _ in runs if not diverged(m)]
+        if not ok:
+            lines.append(f'| {method} | diverged (non-finite loss) on every '
+                         'seed |' + ' |' * len(KEYS) + f' {cost:.1f}x |')
+            continue
+        cells = []
+        for key in KEYS:  # over the seeds that did not diverge
+            values = [m[key] for m in ok]
+            cells.append(f'{mean(values):.1f} ± {pstdev(values):.1f}')
+        diffs = [None if diverged(m) else m['PQ'] - b
+                 for (m, _), b in zip(runs, base)]
+        paired = '-' if method == 'baseline' else ', '.join(
+            'diverged' if d is None else f'{d:+.1f}' for d in diffs
+        ) + f' ({mean(d for d in diffs if d is not None):+.1f})'
+
         lines.append(f'| {method} | ' + ' | '.join(cells) +
                      f' | {paired} | {cost:.1f}x |')
     return '\n'.join(lines)
@@ -473,7 +522,9 @@ def plot(results, base_seconds, path):
     fig, ax = plt.subplots(figsize=(6, 4))
     for method, runs in results.items():
         cost = mean(s for _, s in runs) / base_seconds
-        pq = [m['PQ'] for m, _ in runs]
+        pq = [m['PQ'] for m, _ in runs if not diverged(m)]
+        if not pq:
+            continue
         ax.errorbar(cost, mean(pq), yerr=pstdev(pq), fmt='o', capsize=3)
         ax.annotate(method, (cost, mean(pq)), textcoords='offset points',
                     xytext=(5, 5), fontsize=8)
