@@ -246,10 +246,11 @@ class Bench:
         with open(log, 'w') as f:
             f.write(' '.join(cmd) + '\n' + proc.stdout)
         if proc.returncode != 0:
-            stops = [line for line in proc.stdout.splitlines()
-                     if line.startswith('FloatingPointError: ')]
+            prefix = 'FloatingPointError: '
+            stops = [line[len(prefix):] for line in proc.stdout.splitlines()
+                     if line.startswith(prefix)]
             if stops and script == 'train.py':
-                raise Diverged(seconds, stops[-1][len('FloatingPointError: '):])
+                raise Diverged(seconds, stops[-1])
             tail = '\n'.join(proc.stdout.splitlines()[-25:])
             sys.exit(f'{" ".join(cmd)} failed:\n{tail}')
         return seconds, proc.stdout

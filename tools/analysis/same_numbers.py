@@ -29,7 +29,8 @@ from mmada.utils import load_checkpoint_file  # noqa: E402
 
 TINY = ('configs/cascade_panoptic_fpn/'
         'cascade-panoptic-fpn_tiny_1xb4-cos-6e_synthetic-panoptic.py')
-TRANSFER = 'configs/ada_segment/ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py'
+TRANSFER = ('configs/ada_segment/'
+            'ada-segment_tiny_1xb4-cos-6e_synthetic-panoptic.py')
 EXPLORE = ('configs/ada_segment/'
            'ada-segment-explore_tiny_m4-1xb4-cos-2e_synthetic-panoptic.py')
 CONTROLLER = 'work_dirs/benchmark_scenes/explore/seed0/controller.pth'
@@ -75,7 +76,10 @@ def same_state(a, b):
 
 def compare(ref_out, head_out):
     """[(what, equal)] for every output."""
-    load = lambda *p: load_checkpoint_file(osp.join(*p), map_location='cpu')  # noqa: E731,E501
+
+    def load(*path):
+        return load_checkpoint_file(osp.join(*path), map_location='cpu')
+
     found = []
     for name, (_, _, _, weights) in RUNS.items():
         found.append((f'{name}: {weights} weights', same_state(
@@ -103,7 +107,8 @@ def compare(ref_out, head_out):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('ref', help='git commit, branch or tag to compare with')
+    parser.add_argument('ref',
+                        help='git commit, branch or tag to compare with')
     parser.add_argument('--work-dir', default='work_dirs/same_numbers')
     args = parser.parse_args()
     work_dir = osp.abspath(args.work_dir)
