@@ -405,7 +405,9 @@ def test_benchmark_diverged_runs_are_results(tmp_path, monkeypatch):
                                       str(tmp_path)])
     stop = ('Traceback (most recent call last):\n  ...\nFloatingPointError: '
             'Iteration 61: loss = nan is not finite; the training stops here')
-    outputs = [stop, 'Traceback\nValueError: bad config']
+    outputs = [stop, 'Traceback\nValueError: bad config',
+               '[rank1]: FloatingPointError: Iteration 7: s0.loss_cls = inf '
+               'is not finite']
 
     def fake_run(cmd, env=None, **kwargs):
         return type('Done', (), dict(returncode=1, stdout=outputs.pop(0)))()
@@ -417,11 +419,14 @@ def test_benchmark_diverged_runs_are_results(tmp_path, monkeypatch):
     assert r['diverged'].startswith('Iteration 61: loss = nan')
     assert all(v != v for v in r['val'].values())  # NaN
     again = bench.train('imtl-l', 0, 'a.py')  # cached, not re-run
-    assert again['diverged'] == r['diverged'] and len(outputs) == 1
+    assert again['diverged'] == r['diverged'] and len(outputs) == 2
     test = bench.test('imtl-l', 0, r['checkpoint'])
     assert bm.diverged(test) and test['PQ'] != test['PQ']
     with pytest.raises(SystemExit, match='ValueError: bad config'):
         bench.train('dwa', 0, 'b.py')
+    # over several processes torchrun prefixes the rank
+    assert bench.train('uw', 0, 'c.py')['diverged'] == (
+        'Iteration 7: s0.loss_cls = inf is not finite')
 
     base = [(dict(PQ=20, PQ_th=5, PQ_st=40, SQ=60, RQ=30), 100),
             (dict(PQ=22, PQ_th=7, PQ_st=42, SQ=62, RQ=32), 100),

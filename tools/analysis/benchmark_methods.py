@@ -246,9 +246,11 @@ class Bench:
         with open(log, 'w') as f:
             f.write(' '.join(cmd) + '\n' + proc.stdout)
         if proc.returncode != 0:
+            # the exception's last line; torchrun prefixes a rank's lines
+            # (e.g. '[rank0]: FloatingPointError: ...')
             prefix = 'FloatingPointError: '
-            stops = [line[len(prefix):] for line in proc.stdout.splitlines()
-                     if line.startswith(prefix)]
+            stops = [line.split(prefix, 1)[1]
+                     for line in proc.stdout.splitlines() if prefix in line]
             if stops and script == 'train.py':
                 raise Diverged(seconds, stops[-1])
             tail = '\n'.join(proc.stdout.splitlines()[-25:])
@@ -497,7 +499,6 @@ def table(results, base_seconds):
         paired = '-' if method == 'baseline' else ', '.join(
             'diverged' if d is None else f'{d:+.1f}' for d in diffs
         ) + f' ({mean(d for d in diffs if d is not None):+.1f})'
-
         lines.append(f'| {method} | ' + ' | '.join(cells) +
                      f' | {paired} | {cost:.1f}x |')
     return '\n'.join(lines)
