@@ -70,6 +70,7 @@ import copy
 import math
 from typing import Any, Dict, List, Optional, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -304,7 +305,8 @@ class WeightController:
                l_ref: ArrayLike,
                samples: Tensor,
                rewards: ArrayLike,
-               valid: Optional[ArrayLike] = None) -> Dict[str, Any]:
+               valid: Optional[ArrayLike] = None,
+               sample_losses: Optional[ArrayLike] = None) -> Dict[str, Any]:
         """Eq. 6: one Adam step maximising ``J = mean_j r_j log s_j``.
 
         ``s_j = prod_i N(lam_hat_ji; mu_i, sigma)`` with ``mu = pi(x) / x``;
@@ -321,6 +323,11 @@ class WeightController:
             valid (Sequence[bool], optional): The members whose reward came
                 from their PQ (for the diagnostics' centring). Defaults to
                 all.
+            sample_losses (array, optional): Shape (m, n): the state each
+                sample was drawn at, when they differ (a long-horizon
+                group's samples come from its window's start,
+                ``train_cfg.long_horizon``); ``log s_j`` is then taken at
+                row j. Defaults to ``losses`` for every sample.
 
         Returns:
             dict: ``objective`` (J before the step), ``grad_norm`` (of -J,
@@ -330,7 +337,19 @@ class WeightController:
         rewards = as_vector(rewards, 'rewards', len(samples))
         valid = torch.ones(len(samples), dtype=torch.bool) if valid is None \
             else torch.as_tensor(valid, dtype=torch.bool).reshape(-1)
-        log_s = self.log_density(losses, l_ref, samples)
+        if sample_losses is None:
+            log_s = self.log_density(losses, l_ref, samples)
+        else:
+            rows = torch.as_tensor(np.asarray(sample_losses),
+                                   dtype=torch.float64)
+            if rows.shape != (len(samples), self.num_losses):
+                raise ValueError(
+                    f'`sample_losses` must have shape ({len(samples)}, '
+                    f'{self.num_losses}), got {tuple(rows.shape)}')
+            log_s = torch.cat([
+                self.log_density(row, l_ref, samples[j:j + 1])
+                for j, row in enumerate(rows)
+            ])
         objective = (rewards * log_s).mean()
         params = list(self.policy.parameters())
         grads = torch.autograd.grad(-objective, params, retain_graph=True)

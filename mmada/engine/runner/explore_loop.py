@@ -17,6 +17,7 @@ from mmada.utils import derive_seed, seed_everything
 from .evaluate import evaluate_member
 from .explore_state import (STATE_FILE, check_state, load_state,
                             save_best_model, save_state)
+from .long_horizon import LongHorizon
 from .population import (broadcast, interval_batches, member_dataloader_cfg,
                          unwrap)
 from .report import ExploreReport
@@ -58,6 +59,10 @@ class ExploreLoop(BaseLoop):
             r = rewards(v, v_best, t, T)                     # Eqs. 3-5
             REINFORCE step of pi; save pi^t                  # Eq. 6
             M_best^t = argmax_j v_j -> every member; l_best, v_best = its
+
+    With ``long_horizon=dict(members=k, intervals=K)`` the last k members
+    keep their window's weights and their own model for K intervals and
+    are rewarded within their group at the window's end (long_horizon.py).
 
     Every member of an interval sees the same batches and random numbers
     (all RNGs are seeded from (seed, t)): rewards compare weights, not luck.
@@ -135,6 +140,12 @@ class ExploreLoop(BaseLoop):
         self.evaluator.dataset_meta = self.val_dataloader.dataset.metainfo
         self.strategy = None  # needs the loss names (patterns: 1st forward)
         self.best_local = None  # (v, member, state) of this group's best
+        long = s['long_horizon']
+        self.long_horizon = LongHorizon(
+            long['members'], long['intervals'], s['population'],
+            self.num_checkpoints) if long['members'] else None
+        self.long_states = {}  # long member -> its training state (or None
+        # once failed) while its window is open
         self.report = ExploreReport(runner, self.num_checkpoints,
                                     s['population'], self.interval,
                                     len(self.layout.my_members))
@@ -174,10 +185,18 @@ class ExploreLoop(BaseLoop):
         state = self.resume() if self.runner.cfg.get('resume') else None
         if state is None:
             state = self.pseudo_epoch()  # l^1, M^0 and its PQ
+        elif self.long_horizon:
+            self.retrain_long_members(state)
         self.load_training_state(state['best_model'])
         for t in range(state['checkpoint'] + 1, self.num_checkpoints + 1):
             loss_weights, samples = broadcast(  # Eqs. 1-2, rank 0's
                 self.strategy.propose(t, state))
+            if self.long_horizon:  # the long members keep their window's
+                if self.long_horizon.starts(t):
+                    state['long_window'] = self.long_horizon.open_window(
+                        t, state, samples)
+                samples = self.long_horizon.samples(t, samples,
+                                                    state['long_window'])
             results = self.train_population(t, samples,
                                             state['best_model'])
             rewards, update = self.learn(t, state, samples, results)
@@ -223,12 +242,15 @@ class ExploreLoop(BaseLoop):
         mine, self.best_local = [], None
         valid = WeightController.is_valid(samples)
         for j in self.layout.my_members:
-            if valid[j]:
-                result = self.run_member(t, j, samples[j].tolist(), start)
-            else:
+            if not valid[j]:
                 result = dict(member=j, ok=False, v=float('nan'), metrics={},
                               losses=None,
                               error='negative weight sampled: not trained')
+            elif self.long_horizon and self.long_horizon.is_long(j):
+                result = self.run_long_member(t, j, samples[j].tolist(),
+                                              start)
+            else:
+                result = self.run_member(t, j, samples[j].tolist(), start)
             if result['ok'] and (self.best_local is None
                                  or result['v'] > self.best_local[0]):
                 self.best_local = (result['v'], j, self.training_state())
@@ -238,8 +260,9 @@ class ExploreLoop(BaseLoop):
             mine if self.layout.group_rank == 0 else [])
         results = sorted((r for part in gathered for r in part),
                          key=lambda r: r['member'])
-        trained = [r for r in results if r['losses'] is not None
-                   or r.get('crashed')]
+        trained = [r for r in results if (r['losses'] is not None
+                                          or r.get('crashed'))
+                   and not r.get('pending')]
         if trained and not any(r['ok'] for r in trained):
             raise RuntimeError(
                 f'checkpoint {t}: every trained member failed, e.g. member '
@@ -252,8 +275,10 @@ class ExploreLoop(BaseLoop):
         return results
 
     def run_member(self, t: int, j: int, loss_weights: List[float],
-                   start: Dict[str, Any]) -> Dict[str, Any]:
-        """Member j from M_best^{t-1}: q iterations, then PQ.
+                   start: Dict[str, Any],
+                   evaluate: bool = True) -> Dict[str, Any]:
+        """Member j from M_best^{t-1}: q iterations, then PQ (not with
+        ``evaluate=False``: a long member inside its window is ``pending``).
 
         A member whose loss becomes NaN/inf or negative (Eq. 1 divides by
         the losses and assumes them >= 0), or whose training or evaluation
@@ -269,6 +294,9 @@ class ExploreLoop(BaseLoop):
             problem = loss_problem(self.weighting.names, losses)
             if problem:
                 raise FloatingPointError(problem)
+            if not evaluate:
+                result.update(pending=True, error='pending: long horizon')
+                return result
             result['metrics'] = self.evaluate_cooled(t, loss_weights)
             result['v'] = float(result['metrics'][self.settings['metric']])
             if not np.isfinite(result['v']):  # fails this member alone
@@ -284,13 +312,52 @@ class ExploreLoop(BaseLoop):
                 f'({result["error"]}): reward -1')
         return result
 
+    def run_long_member(self, t: int, j: int, loss_weights: List[float],
+                        start: Dict[str, Any]) -> Dict[str, Any]:
+        """A long member's interval t: from M_best^{t-1} at its window's
+        start, else from where it stopped; evaluated at the window's end
+        only. A member that failed earlier in its window stays failed."""
+        if not self.long_horizon.starts(t):
+            start = self.long_states.get(j)
+            if start is None:
+                return dict(member=j, ok=False, v=float('nan'), metrics={},
+                            losses=None, pending=not self.long_horizon.ends(t),
+                            error='failed earlier in its window')
+        result = self.run_member(t, j, loss_weights, start,
+                                 evaluate=self.long_horizon.ends(t))
+        self.long_states[j] = self.training_state() \
+            if result.get('pending') else None
+        return result
+
+    def retrain_long_members(self, state: Dict[str, Any]) -> None:
+        """After a resume inside a long window: this group's long members
+        re-trained from the window's start to the saved checkpoint. Every
+        interval is seeded by (seed, t), so they are the models the stopped
+        run had (its long members' models are not saved)."""
+        pending = self.long_horizon.pending(state)
+        if not pending:
+            return
+        window = state['long_window']
+        self.runner.logger.info(
+            f'[explore] resume inside a long window: re-training the long '
+            f'members over checkpoints {pending[0]}..{pending[-1]}')
+        valid = WeightController.is_valid(window['samples'])
+        for t in pending:
+            for i, j in enumerate(self.long_horizon.members):
+                if j in self.layout.my_members and valid[i]:
+                    self.run_long_member(t, j, window['samples'][i].tolist(),
+                                         window['best_model'])
+
     def learn(self, t, state, samples, results):
         """Rewards and the Eq. 6 step (pi^t saved), decided by rank 0: its
         controller, rewards and diagnostics are every rank's."""
         v = np.array([r['v'] for r in results], dtype=np.float64)
         valid = np.array([r['ok'] for r in results])
+        long = self.long_horizon and self.long_horizon.group(
+            t, state['long_window'])
         rewards, update = self.strategy.learn(t, state, samples, v, valid,
-                                              noise=self.noise(results))
+                                              noise=self.noise(results),
+                                              **({'long': long} if long else {}))
         rewards, update, controller = broadcast(
             (rewards, update, self.strategy.state_dict()))
         self.strategy.load_state_dict(controller)
@@ -444,10 +511,17 @@ class ExploreLoop(BaseLoop):
     @property
     def schedule(self) -> Dict[str, int]:
         """What a resumed exploration must share with the saved one: T, the
-        interval q (iterations), m and the schedule's length."""
-        return dict(checkpoints=self.num_checkpoints, interval=self.interval,
-                    population=self.layout.population,
-                    max_iters=self._max_iters)
+        interval q (iterations), m, the schedule's length and the long
+        horizon, if any."""
+        schedule = dict(checkpoints=self.num_checkpoints,
+                        interval=self.interval,
+                        population=self.layout.population,
+                        max_iters=self._max_iters)
+        if self.long_horizon:
+            schedule['long_horizon'] = dict(
+                members=len(self.long_horizon.members),
+                intervals=self.long_horizon.intervals)
+        return schedule
 
     def save(self, state: Dict[str, Any]) -> None:
         """Everything to resume after checkpoint t (atomic writes, rank 0):

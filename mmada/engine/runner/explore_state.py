@@ -3,7 +3,8 @@
 ``explore_state.pth`` holds everything ``resume=True`` continues from: the
 loop's state (t as ``checkpoint``, ``l_ref`` = l^1, ``l_best``, ``v_best``,
 ``best_loss_weights``, M_best^t with its optimizer and lr schedule as
-``best_model``, and what the hooks add in
+``best_model``, with ``train_cfg.long_horizon`` the open window's start
+as ``long_window`` (long_horizon.py), and what the hooks add in
 ``before_save_checkpoint``), the strategy's state, the report's ``history``
 and ``timing``, and what a resumed run must share with it (``loss_names``,
 ``schedule``, ``strategy_type``: :func:`check_state`). Next to it the
@@ -38,8 +39,8 @@ def save_state(work_dir: str, state: Dict[str, Any], strategy, *,
             ``artifacts``).
         strategy_type (str): ``train_cfg.strategy``.
         loss_names (list[str]): The weighted losses.
-        schedule (dict): T, q, m and the schedule's length
-            (``ExploreLoop.schedule``).
+        schedule (dict): T, q, m, the schedule's length and the long
+            horizon if any (``ExploreLoop.schedule``).
         history (list[dict]): The report's entries (explore_log.jsonl).
         timing (dict): The report's seconds of training, evaluation and in
             all.
@@ -95,8 +96,9 @@ def check_state(path: str, state: Dict[str, Any], loss_names: List[str],
                          f'{loss_names}')
     saved = state['schedule']
     if saved is not None and saved != schedule:
-        diff = ', '.join(f'{k} {saved[k]} -> {schedule[k]}' for k in saved
-                         if saved[k] != schedule[k])
+        keys = [*saved, *(k for k in schedule if k not in saved)]
+        diff = ', '.join(f'{k} {saved.get(k)} -> {schedule.get(k)}'
+                         for k in keys if saved.get(k) != schedule.get(k))
         raise ValueError(f'{path}: made with another exploration schedule '
                          f'({diff}); resume with the settings it was made '
                          'with, or start in a new work_dir')

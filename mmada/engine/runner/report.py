@@ -152,7 +152,10 @@ class ExploreReport:
                      losses=None if r['losses'] is None else _floats(
                          r['losses']),
                      v=None if not r['ok'] else r['v'], ok=r['ok'],
-                     error=r['error'], reward=float(reward), **metrics))
+                     error=r['error'],
+                     reward=float(reward) if np.isfinite(reward) else None,
+                     **({'pending': True} if r.get('pending') else {}),
+                     **metrics))
         update = dict(update)
         previous = self.history[-1].get('controller') or {}
         if 'loss_weights_after' in previous:  # pi^{t-1}: state t vs t-1
@@ -169,7 +172,7 @@ class ExploreReport:
         vis.add_scalars({f'explore/loss_weights/{n}': float(w)
                          for n, w in zip(names, loss_weights)}, step=t)
         vis.add_scalars({'explore/v_best': state['v_best'],
-                         'explore/mean_reward': float(np.mean(rewards))},
+                         'explore/mean_reward': float(np.nanmean(rewards))},
                         step=t)
         vis.add_scalars({f'explore/learning/{k}': update[k]
                          for k in DIAGNOSTICS if k in update}, step=t)

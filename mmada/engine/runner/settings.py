@@ -4,6 +4,7 @@ defaults (``EXPLORE_KEYS``) and their check (:func:`check_explore_settings`,
 one-line errors that name the key)."""
 from typing import Any, Dict
 
+from .long_horizon import check_long_horizon
 from .strategies import strategy_names
 
 #: lr shapes of a cooldown (``explore_loop.cooldown_factor``)
@@ -28,7 +29,11 @@ EXPLORE_KEYS = dict(
     # audit; the member goes on from before its cooldown); 0: the paper's
     # v, the PQ one interval later
     cooldown_iters=0,
-    cooldown_schedule='linear')  # or 'cosine' (explore_loop.cooldown_factor)
+    cooldown_schedule='linear',  # or 'cosine' (explore_loop.cooldown_factor)
+    # dict(members=k, intervals=K): the last k members keep their weights
+    # and model K intervals and are rewarded within their group
+    # (long_horizon.py); members=0 (default): the paper
+    long_horizon=dict())
 
 
 def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
@@ -71,4 +76,6 @@ def check_explore_settings(train_cfg: Dict[str, Any]) -> Dict[str, Any]:
     if s['reward'] not in ('local+imp', 'local'):
         raise ValueError("train_cfg.reward must be 'local+imp' or 'local', "
                          f'got {s["reward"]!r}')
+    s['long_horizon'] = check_long_horizon(s['long_horizon'],
+                                           s['population'], s['strategy'])
     return s

@@ -104,11 +104,21 @@ class AdaSegmentStrategy:
 
     def learn(self, t: int, state: Dict[str, Any], samples: torch.Tensor,
               v: np.ndarray, valid: np.ndarray,
-              noise: Optional[float] = None) -> Tuple[np.ndarray, dict]:
+              noise: Optional[float] = None,
+              long: Optional[Dict[str, Any]] = None
+              ) -> Tuple[np.ndarray, dict]:
         """Rewards (Eqs. 3-5), one REINFORCE step (Eq. 6), pi^t saved;
         ``info`` holds the step's learning diagnostics and the reward split
         (mean and std over the valid members of r_local, r_imp, total).
-        ``noise``: the standard error of v (used with ``noise_floor``)."""
+        ``noise``: the standard error of v (used with ``noise_floor``).
+
+        ``long``: the long-horizon group (``LongHorizon.group``):
+        ``members``, ``evaluated`` (its window ends at t), ``l_best`` and
+        ``v_best`` of its window's start. The other members are rewarded
+        among themselves as usual; the long ones, once evaluated, among
+        themselves against their window's v_best, with their log-densities
+        at their window's l_best, in the same step. While pending they are
+        left out of the step and their reward is NaN."""
         floor = 0.0
         if self.noise_floor:
             if noise is None or not np.isfinite(noise):
@@ -117,24 +127,44 @@ class AdaSegmentStrategy:
                     'error of the metric (<metric>_se): set '
                     'val_evaluator.bootstrap, e.g. 200')
             floor = float(noise)
-        rewards = ada_segment_rewards(
-            np.where(valid, v, 0.0), state['v_best'], t,
-            self.num_checkpoints, valid, self.use_improvement,
-            noise=floor, **self.reward_cfg)
-        info = self.controller.update(state['l_best'], state['l_ref'],
-                                      samples, rewards, valid)
+        short = np.ones(len(v), dtype=bool)
+        groups = []
+        if long is not None:
+            short[long['members']] = False
+            if long['evaluated']:
+                groups.append((~short, long['l_best'], long['v_best']))
+        groups.insert(0, (short, state['l_best'], state['v_best']))
+        rewards = np.full(len(v), np.nan)
+        for members, _, v_best in groups:
+            rewards[members] = ada_segment_rewards(
+                np.where(valid, v, 0.0)[members], v_best, t,
+                self.num_checkpoints, valid[members], self.use_improvement,
+                noise=floor, **self.reward_cfg)
+        if long is None:  # every sample from l_best^{t-1}: the paper
+            info = self.controller.update(state['l_best'], state['l_ref'],
+                                          samples, rewards, valid)
+        else:
+            used = np.isfinite(rewards)
+            rows = np.zeros((len(v), len(state['l_best'])))
+            for members, l_best, _ in groups:
+                rows[members] = np.asarray(l_best, dtype=np.float64)
+            info = self.controller.update(
+                state['l_best'], state['l_ref'], samples[torch.as_tensor(used)],
+                rewards[used], valid[used], sample_losses=rows[used])
         if self.noise_floor:
             info['noise_floor'] = floor
         self.controller.snapshot()
-        if valid.any():
-            r_local, r_imp = reward_terms(
-                v[valid], state['v_best'],
-                self.reward_cfg.get('std_floor', DEFAULT_STD_FLOOR),
-                self.reward_cfg.get('normalise', 'std'), floor)
+        reward_cfg = (self.reward_cfg.get('std_floor', DEFAULT_STD_FLOOR),
+                      self.reward_cfg.get('normalise', 'std'), floor)
+        for prefix, (members, _, v_best) in zip(('', 'long_'), groups):
+            ok = valid & members
+            if not ok.any():
+                continue
+            r_local, r_imp = reward_terms(v[ok], v_best, *reward_cfg)
             for name, values in (('local', r_local), ('imp', r_imp),
-                                 ('total', rewards[valid])):
-                info[f'reward_{name}_mean'] = float(np.mean(values))
-                info[f'reward_{name}_std'] = float(np.std(values))
+                                 ('total', rewards[ok])):
+                info[f'{prefix}reward_{name}_mean'] = float(np.mean(values))
+                info[f'{prefix}reward_{name}_std'] = float(np.std(values))
         return rewards, info
 
     def state_dict(self) -> Dict[str, Any]:
