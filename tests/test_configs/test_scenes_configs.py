@@ -114,3 +114,14 @@ def test_equalised_start_configs_differ_from_the_defaults_by_it_alone():
     untrained['custom_hooks'][1]['weighting'].update(mode='comb-dy')
     untrained['custom_hooks'][1]['weighting'].pop('controller')
     assert untrained == transfer
+
+
+def test_long_horizon_exploration_differs_by_it_alone():
+    """The two-horizon scenes exploration (issue 23) is the scenes
+    exploration with members 5-8 on windows of 3 intervals."""
+    explore = load(EXPLORE.replace('.py', '-scenes.py')).to_dict()
+    mine = load(EXPLORE.replace('explore_', 'explore-long_').replace(
+        '.py', '-scenes.py')).to_dict()
+    assert mine['train_cfg'].pop('long_horizon') == dict(members=4,
+                                                         intervals=3)
+    assert mine == explore

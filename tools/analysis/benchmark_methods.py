@@ -118,8 +118,10 @@ DATASETS = dict(
             'configs/ada_segment/ada-segment-explore-equalised_tiny_m8-1xb4-'
             'cos-6e_synthetic-panoptic-scenes.py'),
            'untrained-equalised': (
-               f'configs/ada_segment/ada-segment-untrained-equalised{_SCENES}')
-           },
+               f'configs/ada_segment/ada-segment-untrained-equalised{_SCENES}'),
+           'explore-long': (
+               'configs/ada_segment/ada-segment-explore-long_tiny_m8-1xb4-'
+               'cos-6e_synthetic-panoptic-scenes.py')},
         **{m: f'configs/baselines/{m}{_SCENES}'
            for m in ('uncertainty', 'dwa', 'imtl-l', 'imtl-l-rescaled',
                      'uncertainty-rescaled', 'geometric-mean')},
@@ -133,7 +135,10 @@ METHODS = ('baseline', 'ada-segment', 'ada-segment-a', 'final', 'pred',
            'grid-hook', 'bohb', 'gradnorm', 'uncertainty', 'famo', 'dwa',
            'rlw', 'imtl-l', 'imtl-l-rescaled', 'uncertainty-rescaled',
            'geometric-mean', 'ada-segment-equalised', 'ada-segment-a-equalised',
-           'untrained-equalised')
+           'untrained-equalised', 'ada-segment-long', 'ada-segment-a-long')
+#: An exploration's variant (a method's suffix) -> its config key: the
+#: equalised start of Eq. 1, the two-horizon population (issue 23)
+VARIANTS = {'-equalised': 'explore-equalised', '-long': 'explore-long'}
 TRANSFER_MODES = ('final', 'pred', 'single-dy', 'untrained')
 DEFAULT = ('baseline', 'ada-segment', 'ada-segment-a', 'uncertainty')
 GRID_SEED = 0  # Baseline-G searches its grid with this seed (proxy val)
@@ -187,7 +192,8 @@ def parse_args():
             parser.error(f'--controller: {args.controller} is not a file')
         needs_exploration = [
             m for m in args.methods
-            if m in ('ada-segment-a', 'reward-local', 'pbt', 'grid')
+            if m.startswith('ada-segment-a')
+            or m in ('reward-local', 'pbt', 'am-lfs', 'grid')
         ]
         if needs_exploration:
             parser.error('--controller: only the transfer modes use it; '
@@ -358,8 +364,9 @@ def config_key(method):
         return 'static'
     if method in ('ada-segment-a', 'reward-local'):
         return 'explore'
-    if method in ('ada-segment-equalised', 'ada-segment-a-equalised'):
-        return 'explore-equalised'  # transferred by the 'transfer' config
+    for suffix, key in VARIANTS.items():
+        if method.startswith('ada-segment') and method.endswith(suffix):
+            return key  # Comb-dy's transferred by the 'transfer' config
     return 'transfer'
 
 
@@ -395,11 +402,12 @@ def run_method(bench, method, seed):
         reward = 'local' if method == 'reward-local' else 'local+imp'
         ex_name = 'explore-local' if reward == 'local' else 'explore'
         key = 'explore'
-        if method.endswith('-equalised'):  # the equalised start (Eq. 1)
-            ex_name = key = 'explore-equalised'
+        for suffix, variant in VARIANTS.items():
+            if method.endswith(suffix):
+                ex_name = key = variant
         ex = bench.explore(ex_name, seed, bench.args.config[key],
                            [f'train_cfg.reward={reward}'])
-    if method in ('ada-segment-a', 'ada-segment-a-equalised'):
+    if method.startswith('ada-segment-a'):
         return bench.test(method, seed, ex['checkpoint']), ex['seconds']
     mode = method if method in TRANSFER_MODES else 'comb-dy'
     r = bench.train(method, seed, bench.args.config['transfer'], [
