@@ -160,6 +160,7 @@ def test_a_long_member_keeps_its_model_through_its_window():
     for t in range(1, 5):
         result = ExploreLoop.run_long_member(loop, t, 3, [1.0], best[t])
         assert result.get('pending', False) == (t in (1, 3))
+        assert result['long']
         assert loop.model == {1: ['M0', 1], 2: ['M0', 1, 2], 3: ['M2', 3],
                               4: ['M2', 3, 4]}[t]
     assert [e for _, _, e in loop.trained] == [False, True, False, True]
@@ -213,9 +214,15 @@ def test_the_log_of_a_long_horizon_exploration(long_explored):
         assert a['loss_weights'] == b['loss_weights']
     assert c3[2]['loss_weights'] != c2[2]['loss_weights']  # a new window
     assert all(m['ok'] for m in c1[:2] + c2[:2] + c3[:2])
+    assert [m.get('long', False) for m in c1] == [False, False, True, True]
     ctrl = torch.load(os.path.join(long_explored, 'controller.pth'),
                       weights_only=False)
     assert len(ctrl['snapshots']) == 3  # one pi^t per checkpoint
+    # the diagnostics count a pending member as neither valid nor failed
+    # and correlate the one-interval members only (2 per checkpoint: < 3)
+    out = tool('analysis/explore_diagnostics.py', long_explored,
+               '--correlate', 'loss_seg').stdout
+    assert 'no checkpoint to measure' in out
 
 
 @pytest.mark.e2e

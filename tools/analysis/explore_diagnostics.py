@@ -62,7 +62,8 @@ def rows(logs):
         row['PQ best'] = float(np.mean([e[i]['v_best'] for e in logs]))
         row['valid'] = float(
             np.mean([sum(m.get('ok', m['v'] is not None)
-                         for m in e[i]['members']) for e in logs]))
+                         for m in e[i]['members'] if not m.get('pending'))
+                     for e in logs]))
         row['lambda min'] = float(
             np.mean([min(e[i]['loss_weights']) for e in logs]))
         row['lambda max'] = float(
@@ -79,7 +80,8 @@ def rows(logs):
 def correlations(logs, loss):
     """Per exploration, the correlation between the members' sampled log
     lambda of ``loss`` and their v, at every checkpoint with >= 3 scored
-    members whose lambda of ``loss`` differ."""
+    members whose lambda of ``loss`` differ (the one-interval members only:
+    a long-horizon member's v comes after several intervals)."""
     result = []
     for entries in logs:
         corr = []
@@ -91,7 +93,8 @@ def correlations(logs, loss):
             i = names.index(loss)
             pairs = [(math.log(m['loss_weights'][i]), m['v'])
                      for m in e['members']
-                     if m['v'] is not None and m['loss_weights'][i] > 0]
+                     if m['v'] is not None and m['loss_weights'][i] > 0
+                     and not m.get('long')]
             if len(pairs) >= 3 and np.std([p[0] for p in pairs]) > 0:
                 corr.append(float(np.corrcoef(np.array(pairs).T)[0, 1]))
         result.append(corr)

@@ -321,13 +321,14 @@ class ExploreLoop(BaseLoop):
             start = self.long_states.get(j)
             if start is None:
                 return dict(member=j, ok=False, v=float('nan'), metrics={},
-                            losses=None, pending=not self.long_horizon.ends(t),
+                            losses=None, long=True,
+                            pending=not self.long_horizon.ends(t),
                             error='failed earlier in its window')
         result = self.run_member(t, j, loss_weights, start,
                                  evaluate=self.long_horizon.ends(t))
         self.long_states[j] = self.training_state() \
             if result.get('pending') else None
-        return result
+        return dict(result, long=True)
 
     def retrain_long_members(self, state: Dict[str, Any]) -> None:
         """After a resume inside a long window: this group's long members

@@ -154,7 +154,7 @@ class ExploreReport:
                      v=None if not r['ok'] else r['v'], ok=r['ok'],
                      error=r['error'],
                      reward=float(reward) if np.isfinite(reward) else None,
-                     **({'pending': True} if r.get('pending') else {}),
+                     **{k: True for k in ('long', 'pending') if r.get(k)},
                      **metrics))
         update = dict(update)
         previous = self.history[-1].get('controller') or {}
