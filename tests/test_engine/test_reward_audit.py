@@ -81,6 +81,27 @@ def test_audit_table_and_the_rule_by_hand():
     assert adopted(table, margin=1.5) == []
 
 
+def test_a_candidate_that_is_the_final_pq_predicts_nothing():
+    """Group (0, 9): (c)'s score is the final PQ (its horizon ends at T),
+    so it has no tau there; its mean and its paired difference with (a)
+    come from group (0, 3) alone: tau +1 against (a)'s -1 -> diff 2."""
+    rows = [_row(0, 3, 'w1', 3, 1, 1), _row(0, 3, 'w2', 2, 2, 2),
+            _row(0, 3, 'w3', 1, 3, 3)]
+    for r in rows:
+        r['scores']['horizon'] = r['scores']['final']
+    rows[0]['scores']['horizon'] = 0.5  # not the final PQ: still +1
+    rows += [_row(0, 9, 'w1', 1, 1, 1), _row(0, 9, 'w2', 2, 2, 2),
+             _row(0, 9, 'w3', 3, 3, 3)]
+    for r in rows[3:]:
+        r['scores']['horizon'] = r['scores']['final']
+    table = audit_table(rows, draws=200)
+    assert table['interval']['taus'] == pytest.approx([-1, 1])
+    assert table['horizon']['taus'][0] == pytest.approx(1)
+    assert np.isnan(table['horizon']['taus'][1])
+    assert table['horizon']['tau'] == pytest.approx(1)
+    assert table['horizon']['diff'] == pytest.approx(2)
+
+
 def test_audit_weightings():
     got = audit_weightings(['a', 'loss_seg'], 'loss_seg', (0.5, 2),
                            [[1.1, 0.9]])

@@ -26,6 +26,8 @@ import json
 import os.path as osp
 import sys
 
+import numpy as np
+
 from mmada.engine.runner.reward_audit import (CANDIDATES, adopted,
                                               audit_table)
 from mmada.engine.runner.settings import COOLDOWN_SCHEDULES
@@ -99,7 +101,8 @@ def format_table(table, rows) -> str:
     ]
     for c in CANDIDATES:
         r = table[c]
-        taus = ', '.join(f'{t:+.2f}' for t in r['taus'])
+        taus = ', '.join('-' if np.isnan(t) else f'{t:+.2f}'
+                         for t in r['taus'])
         lines.append(
             f'| {LABELS[c]} | {r["tau"]:+.2f} [{r["interval"][0]:+.2f}, '
             f'{r["interval"][1]:+.2f}] | {r["diff"]:+.2f} '

@@ -122,7 +122,12 @@ def audit_table(rows: List[Dict[str, Any]],
                 draws: int = 10000) -> Dict[str, Dict[str, Any]]:
     """Per candidate: tau with 'final' in every (seed, branch) group, its mean
     and bootstrap interval, the paired difference against ``reference`` with
-    its interval, and the mean cost (seconds and iterations per branch)."""
+    its interval, and the mean cost (seconds and iterations per branch).
+
+    A group where (c)'s score is the final PQ itself (the branch whose
+    horizon reaches T: the same evaluation, ``RewardAuditLoop.branch``) has
+    no tau for (c) (NaN): it predicts nothing there, and its tau of 1 would
+    count for it in the mean and in the paired difference."""
     groups: Dict[tuple, List[dict]] = {}
     for r in rows:
         groups.setdefault((r['seed'], r['branch']), []).append(r)
@@ -130,6 +135,9 @@ def audit_table(rows: List[Dict[str, Any]],
     table = {}
     for c in CANDIDATES:
         taus = [
+            float('nan') if c == 'horizon' and all(
+                r['scores'][c] == r['scores']['final'] for r in groups[k])
+            else
             kendall_tau([r['scores'][c] for r in groups[k]],
                         [r['scores']['final'] for r in groups[k]])
             for k in keys
