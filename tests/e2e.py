@@ -2,8 +2,10 @@
 built-in dataset (made on first use in data/synthetic_panoptic)."""
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ('configs/cascade_panoptic_fpn/'
@@ -50,3 +52,24 @@ EXPLORE_SMALL = [
     'train_cfg.interval=4', 'train_dataloader.dataset.indices=32',
     'val_dataloader.dataset.indices=8', 'default_hooks.logger.interval=1'
 ]
+
+
+def explore_killed_after(work_dir, cfg_options, checkpoint=1, timeout=600):
+    """Run ``tools/explore.py EXPLORE`` with ``cfg_options`` into
+    ``work_dir`` and SIGKILL it once checkpoint ``checkpoint`` is in its
+    explore_log.jsonl (the resume state is written before the log)."""
+    log = os.path.join(work_dir, 'explore_log.jsonl')
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    proc = subprocess.Popen(
+        [sys.executable, 'tools/explore.py', EXPLORE, '--work-dir', work_dir,
+         '--cfg-options', *cfg_options], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    mark = f'"checkpoint": {checkpoint}'
+    while time.time() < deadline and proc.poll() is None:
+        if os.path.isfile(log) and mark in open(log).read():
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, 'the exploration ended before the kill'
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()

@@ -3,15 +3,13 @@ kill, two and four processes, ranks that compute differently; and its
 settings checks and best-member choice as unit tests."""
 import json
 import os
-import signal
-import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
 import torch
-from e2e import EXPLORE, EXPLORE_SMALL, ROOT, run, tool
+from e2e import (EXPLORE, EXPLORE_SMALL, ROOT, explore_killed_after, run,
+                 tool)
 
 from mmada.engine.runner.explore_loop import ExploreLoop
 from mmada.engine.runner.report import DIAGNOSTICS
@@ -106,20 +104,7 @@ def test_resume_after_kill_equals_uninterrupted(explored, tmp_path):
     """SIGKILL once checkpoint 1 is written, --resume: the same controller
     trajectory and the same best model as the uninterrupted run."""
     work_dir = str(tmp_path)
-    log = os.path.join(work_dir, 'explore_log.jsonl')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.Popen(
-        [sys.executable, 'tools/explore.py', EXPLORE, '--work-dir', work_dir,
-         '--cfg-options', *EXPLORE_SMALL], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 600
-    while time.time() < deadline and proc.poll() is None:
-        if os.path.isfile(log) and '"checkpoint": 1' in open(log).read():
-            break
-        time.sleep(0.2)
-    assert proc.poll() is None, 'the exploration ended before the kill'
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    explore_killed_after(work_dir, EXPLORE_SMALL)
     assert len(read_log(work_dir)) == 2  # killed after checkpoint 1
     # another m or interval: refused by name, the saved state untouched
     changed = [o for o in EXPLORE_SMALL if 'population' not in o]

@@ -5,16 +5,12 @@ an exploration with it end to end (the log, resume inside a window)."""
 import json
 import math
 import os
-import signal
-import subprocess
-import sys
-import time
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
-from e2e import EXPLORE, EXPLORE_SMALL, ROOT, tool
+from e2e import EXPLORE, EXPLORE_SMALL, explore_killed_after, tool
 
 from mmada.controller import WeightController
 from mmada.engine.runner.explore_loop import ExploreLoop
@@ -232,20 +228,7 @@ def test_resume_inside_a_window_equals_uninterrupted(long_explored,
     window), --resume: they are re-trained from the window's start, and the
     exploration ends exactly as the uninterrupted one."""
     work_dir = str(tmp_path)
-    log = os.path.join(work_dir, 'explore_log.jsonl')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.Popen(
-        [sys.executable, 'tools/explore.py', EXPLORE, '--work-dir', work_dir,
-         '--cfg-options', *LONG], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 600
-    while time.time() < deadline and proc.poll() is None:
-        if os.path.isfile(log) and '"checkpoint": 1' in open(log).read():
-            break
-        time.sleep(0.2)
-    assert proc.poll() is None, 'the exploration ended before the kill'
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    explore_killed_after(work_dir, LONG)
     out = tool('explore.py', EXPLORE, '--work-dir', work_dir, '--resume',
                '--cfg-options', *LONG).stdout
     assert 're-training the long members over checkpoints 1..1' in out

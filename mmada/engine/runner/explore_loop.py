@@ -37,6 +37,12 @@ def cooldown_factor(i: int, n: int, schedule: str = 'linear') -> float:
                      f'{schedule!r}')
 
 
+def not_trained(member: int, error: str, **extra) -> Dict[str, Any]:
+    """The result of a member that was not trained this interval."""
+    return dict(member=member, ok=False, v=float('nan'), metrics={},
+                losses=None, error=error, **extra)
+
+
 @LOOPS.register_module()
 class ExploreLoop(BaseLoop):
     """Train a population of m models with a weight controller (Algorithm 1).
@@ -195,7 +201,7 @@ class ExploreLoop(BaseLoop):
                 if self.long_horizon.starts(t):
                     state['long_window'] = self.long_horizon.open_window(
                         t, state, samples)
-                samples = self.long_horizon.samples(t, samples,
+                samples = self.long_horizon.samples(samples,
                                                     state['long_window'])
             results = self.train_population(t, samples,
                                             state['best_model'])
@@ -243,9 +249,7 @@ class ExploreLoop(BaseLoop):
         valid = WeightController.is_valid(samples)
         for j in self.layout.my_members:
             if not valid[j]:
-                result = dict(member=j, ok=False, v=float('nan'), metrics={},
-                              losses=None,
-                              error='negative weight sampled: not trained')
+                result = not_trained(j, 'negative weight sampled: not trained')
             elif self.long_horizon and self.long_horizon.is_long(j):
                 result = self.run_long_member(t, j, samples[j].tolist(),
                                               start)
@@ -320,10 +324,9 @@ class ExploreLoop(BaseLoop):
         if not self.long_horizon.starts(t):
             start = self.long_states.get(j)
             if start is None:
-                return dict(member=j, ok=False, v=float('nan'), metrics={},
-                            losses=None, long=True,
-                            pending=not self.long_horizon.ends(t),
-                            error='failed earlier in its window')
+                return not_trained(j, 'failed earlier in its window',
+                                   long=True,
+                                   pending=not self.long_horizon.ends(t))
         result = self.run_member(t, j, loss_weights, start,
                                  evaluate=self.long_horizon.ends(t))
         self.long_states[j] = self.training_state() \
@@ -354,11 +357,11 @@ class ExploreLoop(BaseLoop):
         controller, rewards and diagnostics are every rank's."""
         v = np.array([r['v'] for r in results], dtype=np.float64)
         valid = np.array([r['ok'] for r in results])
-        long = self.long_horizon and self.long_horizon.group(
-            t, state['long_window'])
+        extra = {} if self.long_horizon is None else {  # ada-segment only
+            'long': self.long_horizon.group(t, state['long_window'])}
         rewards, update = self.strategy.learn(t, state, samples, v, valid,
                                               noise=self.noise(results),
-                                              **({'long': long} if long else {}))
+                                              **extra)
         rewards, update, controller = broadcast(
             (rewards, update, self.strategy.state_dict()))
         self.strategy.load_state_dict(controller)

@@ -95,7 +95,7 @@ class LongHorizon:
                     l_best=state['l_best'], v_best=state['v_best'],
                     best_model=state['best_model'])
 
-    def samples(self, t: int, samples, window: Dict[str, Any]):
+    def samples(self, samples, window: Dict[str, Any]):
         """This checkpoint's samples with the long members' rows those of
         their window (a copy)."""
         samples = samples.clone()

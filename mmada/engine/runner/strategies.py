@@ -128,12 +128,11 @@ class AdaSegmentStrategy:
                     'val_evaluator.bootstrap, e.g. 200')
             floor = float(noise)
         short = np.ones(len(v), dtype=bool)
-        groups = []
         if long is not None:
             short[long['members']] = False
-            if long['evaluated']:
-                groups.append((~short, long['l_best'], long['v_best']))
-        groups.insert(0, (short, state['l_best'], state['v_best']))
+        groups = [(short, state['l_best'], state['v_best'])]
+        if long is not None and long['evaluated']:
+            groups.append((~short, long['l_best'], long['v_best']))
         rewards = np.full(len(v), np.nan)
         for members, _, v_best in groups:
             rewards[members] = ada_segment_rewards(
